@@ -1,0 +1,26 @@
+"""Exception types of the library; the CLI turns each into one message with a hint."""
+
+
+class PilotError(Exception):
+    """An error a user can act on. `hint` says what to do about it."""
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class LedgerError(PilotError):
+    """A ledger file cannot be read at all (encoding, layout, missing required column)."""
+
+
+class ReferenceDataError(PilotError):
+    """A reference table is missing or malformed."""
+
+
+class BuildError(PilotError):
+    """dbt build failed: models or tests that did not pass."""
+
+
+class WarehouseError(PilotError):
+    """The warehouse file is missing, busy or not built yet."""

@@ -1,0 +1,94 @@
+"""The warehouse file: connections, the raw schema that ingest writes, and quoting of identifiers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from .errors import WarehouseError
+from .settings import Settings
+
+LINEAGE = ("load_id", "file_id", "source_file", "source_sheet", "source_row")
+
+# Raw tables hold validated, normalised values as text (dates ISO, times HH:MM, unit/department/
+# output codes resolved from aliases, personal data already masked) plus lineage. Staging casts.
+RAW_LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "cases": (
+        "case_id", "unit_code", "grid", "found_date", "source", "item_code", "summary",
+        "party_name_masked", "party_id_hash", "action", "referred_to", "deadline",
+        "closed_date", "outcome", "fine_yuan", "extra_columns",
+    ),
+    "patrols": (
+        "patrol_id", "unit_code", "grid", "date", "start_time", "end_time", "officers",
+        "officer_count", "issues_found", "resolved_on_spot", "note", "extra_columns",
+    ),
+    "outputs": (
+        "activity_id", "unit_code", "date", "campaign", "output_code", "quantity",
+        "quantity_approx", "measure", "place", "note", "extra_columns",
+    ),
+}
+
+_DDL = [
+    "create schema if not exists raw",
+    """create table if not exists raw.loads (
+        load_id varchar primary key, started_at timestamp, finished_at timestamp,
+        command varchar)""",
+    """create table if not exists raw.files (
+        file_id varchar primary key, load_id varchar, file_name varchar, file_path varchar,
+        sha256 varchar, size_bytes bigint, status varchar, duplicate_of varchar,
+        supersedes varchar, ledger varchar, rows_read integer, rows_loaded integer,
+        rows_quarantined integer, rows_skipped integer, error varchar, ingested_at timestamp)""",
+    """create table if not exists raw.sheets (
+        file_id varchar, sheet varchar, ledger varchar, header_row integer, status varchar,
+        rows_read integer, rows_loaded integer, rows_quarantined integer, rows_skipped integer,
+        unknown_columns varchar)""",
+    """create table if not exists raw.quarantine (
+        load_id varchar, file_id varchar, source_file varchar, source_sheet varchar,
+        source_row integer, ledger varchar, reasons varchar, row_values varchar)""",
+]
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for DuckDB; the only way names enter SQL text."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def raw_ledger_ddl(ledger: str) -> str:
+    cols = ", ".join(
+        [
+            "load_id varchar", "file_id varchar", "source_file varchar",
+            "source_sheet varchar", "source_row integer",
+        ]
+        + [f"{quote_ident(c)} varchar" for c in RAW_LEDGER_COLUMNS[ledger]]
+    )
+    return f"create table if not exists raw.{quote_ident(ledger)} ({cols})"
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema and its tables if they are not there yet."""
+    for stmt in _DDL:
+        con.execute(stmt)
+    for ledger in RAW_LEDGER_COLUMNS:
+        con.execute(raw_ledger_ddl(ledger))
+
+
+def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse; extension auto-install is off so nothing reaches the network."""
+    path: Path = settings.warehouse
+    if read_only and not path.exists():
+        raise WarehouseError(
+            f"仓库文件不存在 / warehouse not found: {path}",
+            hint="run `pilot run` (or `pilot ingest` then `pilot build`) first",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    try:
+        return duckdb.connect(str(path), read_only=read_only, config=config)
+    except duckdb.IOException as exc:
+        if "lock" in str(exc).lower():
+            raise WarehouseError(
+                f"仓库正被另一进程使用 / warehouse busy: {path}",
+                hint="another pilot command or a notebook holds it; close it and try again",
+            ) from exc
+        raise
