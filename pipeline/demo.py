@@ -7,6 +7,7 @@ import io
 import random
 import re
 import zipfile
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -446,7 +447,11 @@ def _case_rows(rng: random.Random, code: str, ref: _Reference) -> list[dict[str,
         key=lambda t: (t[0], t[1]),
     )
     rows = []
-    for seq, (found, _, spec) in enumerate(dated, start=1):
+    per_year: Counter[int] = Counter()
+    for found, _, spec in dated:
+        # Clerks number cases afresh each year, as the filling instructions say.
+        per_year[found.year] += 1
+        seq = per_year[found.year]
         grid_code, grid_name = rng.choices(grids, weights=profile.grid_weights)[0]
         deadline = closed = None
         outcome = spec.outcome
