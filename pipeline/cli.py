@@ -1,0 +1,255 @@
+"""The `pilot` command: a thin shell over the library. The only module that prints."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from .errors import PilotError
+from .settings import Settings
+
+app = typer.Typer(
+    help="pilot: 西夏区社会管理综合执法试点的台账入库、指标、报告与导出。\n\n"
+    "Ledgers -> DuckDB warehouse -> dbt metrics -> reports, summaries and exports.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console(highlight=False)
+
+
+class Lang(str, Enum):
+    zh = "zh"
+    en = "en"
+
+
+class Period(str, Enum):
+    week = "week"
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+    all = "all"
+
+
+class ExportWhat(str, Enum):
+    metrics = "metrics"
+    outputs = "outputs"
+    referrals = "referrals"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    xlsx = "xlsx"
+    json = "json"
+
+
+class QualityFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class State:
+    settings: Settings = Settings()
+    quiet: bool = False
+
+
+state = State()
+
+
+@app.callback()
+def main_options(
+    warehouse: Annotated[
+        Optional[Path],
+        typer.Option(help="仓库文件 / warehouse file (default: $PILOT_WAREHOUSE or data/warehouse.duckdb)"),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress output")] = False,
+) -> None:
+    state.settings = Settings.from_env(warehouse)
+    state.quiet = quiet
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+        console=err, disable=state.quiet or not err.is_terminal, transient=True,
+    )
+
+
+def _ingest(paths: list[Path], command: str) -> bool:
+    from .ingest import find_files, ingest
+
+    files = find_files(paths)
+    with _progress() as progress:
+        task = progress.add_task("入库 / ingest", total=len(files))
+
+        def advance(path: Path) -> None:
+            progress.update(task, advance=1, description=f"入库 / ingest {path.name}")
+
+        result = ingest(state.settings, files, progress=advance, command=command)
+    table = Table("文件 / file", "状态 / status", "读取 read", "入库 loaded", "隔离 quarantined",
+                  "跳过 skipped", title="入库结果 / ingest result")
+    for f in result.files:
+        status = f.status + (f" ({f.duplicate_of})" if f.duplicate_of else "")
+        table.add_row(f.path.name, status, str(f.total("rows_read")), str(f.total("rows_loaded")),
+                      str(f.total("rows_quarantined")), str(f.total("rows_skipped")))
+    if not state.quiet:
+        err.print(table)
+    for f in result.failed:
+        err.print(f"[red]错误 / error[/red]: {f.error}", markup=True, highlight=False)
+    quarantined = sum(f.total("rows_quarantined") for f in result.files)
+    if quarantined and not state.quiet:
+        err.print(f"{quarantined} 行被隔离，详见 `pilot quality` / {quarantined} row(s) quarantined: "
+                  "see `pilot quality`")
+    return not result.failed
+
+
+def _build() -> None:
+    from .build import build
+
+    with _progress() as progress:
+        progress.add_task("构建指标 / dbt build", total=None)
+        build(state.settings)
+
+
+@app.command()
+def run(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="台账文件或文件夹 / ledger files or folders (default: the demo ledgers)")] = None,
+    lang: Annotated[Lang, typer.Option(help="报告语言 / report language")] = Lang.zh,
+) -> None:
+    """入库、构建、出报告 / ingest, build and report in one go."""
+    from .report import write_report
+
+    ok = _ingest(paths or [state.settings.demo_dir], "run")
+    _build()
+    index = write_report(state.settings, lang=lang.value)
+    out.print(f"报告 / report: {index}")
+    if not ok:
+        raise typer.Exit(1)
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[list[Path], typer.Argument(help="台账文件或文件夹 (.xlsx, .csv) / ledger files or folders")],
+) -> None:
+    """台账入库 / ingest ledger files into the warehouse's raw schema."""
+    if not _ingest(paths, "ingest"):
+        raise typer.Exit(1)
+
+
+@app.command("build")
+def build_command() -> None:
+    """加载参考表并运行 dbt build / load reference tables and run dbt build (models and tests)."""
+    _build()
+    if not state.quiet:
+        err.print("构建完成 / build passed")
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Optional[Path], typer.Option("--out", help="输出文件夹 / output folder (default: reports/)")] = None,
+    lang: Annotated[Lang, typer.Option(help="报告语言 / report language")] = Lang.zh,
+) -> None:
+    """生成报告 / write the HTML reports."""
+    from .report import write_report
+
+    index = write_report(state.settings, out_dir=out_dir, lang=lang.value)
+    out.print(f"报告 / report: {index}")
+
+
+@app.command()
+def export(
+    what: Annotated[ExportWhat, typer.Argument(help="metrics | outputs | referrals")],
+    period: Annotated[Period, typer.Option(help="统计周期 / period")] = Period.month,
+    date_from: Annotated[Optional[str], typer.Option("--from", help="起始日期 / from date (YYYY-MM-DD)")] = None,
+    date_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")] = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="格式 / format")] = ExportFormat.csv,
+    out_file: Annotated[Optional[Path], typer.Option("--out", help="输出文件 / output file (default: stdout)")] = None,
+) -> None:
+    """导出指标 / export metrics, campaign outputs or referrals per unit and period."""
+    from .export import export as do_export
+
+    result = do_export(state.settings, what.value, period=period.value, date_from=date_from,
+                       date_to=date_to, fmt=fmt.value, out=out_file)
+    if isinstance(result, Path):
+        err.print(f"已导出 / written: {result}")
+    else:
+        sys.stdout.write(result)
+
+
+@app.command()
+def quality(
+    fmt: Annotated[QualityFormat, typer.Option("--format", help="table | json")] = QualityFormat.table,
+) -> None:
+    """数据质量：每个文件的读取、入库、隔离、跳过行数及隔离原因 / per-file accounting and quarantine."""
+    from .quality import FILE_COLUMNS
+    from .quality import quality as read_quality
+
+    data = read_quality(state.settings)
+    if fmt is QualityFormat.json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    table = Table(*FILE_COLUMNS, title="文件 / files")
+    for f in data["files"]:
+        table.add_row(*("" if f[c] is None else str(f[c]) for c in FILE_COLUMNS))
+    out.print(table)
+    if data["quarantine"]:
+        q = Table("file", "sheet", "row", "原因 / reasons", title="隔离行 / quarantined rows")
+        for row in data["quarantine"]:
+            reasons = "\n".join(r["message_zh"] for r in row["reasons"])
+            q.add_row(row["file"], row["sheet"], str(row["row"]), reasons)
+        out.print(q)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Optional[Path], typer.Argument(help="输出文件夹 / output folder (default: data/demo)")] = None,
+    seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2011,
+) -> None:
+    """重新生成示例台账 / regenerate the demo ledgers."""
+    from .demo import generate_demo
+
+    files = generate_demo(out_dir or state.settings.demo_dir, seed=seed)
+    out.print(f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
+              f"{out_dir or state.settings.demo_dir}")
+
+
+def main() -> None:
+    """Console entry point: library errors become one message with a hint, never a traceback."""
+    try:
+        app(standalone_mode=False)
+    except PilotError as exc:
+        err.print(f"错误 / error: {exc.message}", highlight=False, markup=False)
+        if exc.hint:
+            err.print(f"提示 / hint: {exc.hint}", highlight=False, markup=False)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("已取消 / aborted")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if os.environ.get("PILOT_DEBUG"):
+            raise
+        err.print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", highlight=False,
+                  markup=False)
+        err.print("提示 / hint: set PILOT_DEBUG=1 to see the traceback, and report it", markup=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,363 @@
+"""Ingest: ledger files -> validated, masked rows in the raw schema, with every row accounted for."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from . import validate
+from .contract import LEDGERS, Ledger, header_index, match_headers, normalise_header
+from .errors import LedgerError, PilotError
+from .privacy import hash_id, load_secret
+from .readers import READERS, Sheet, read_file
+from .reference import load_reference
+from .settings import Settings
+from .warehouse import RAW_LEDGER_COLUMNS, connect, ensure_raw_schema, quote_ident
+
+HEADER_SCAN_ROWS = 30
+
+# How each raw column is filled from the `checked` table (see validate.CHECKS).
+_RAW_SELECT = {
+    "cases": {
+        "summary": "mask_text(summary, party_name)",
+        "party_name_masked": "mask_name(party_name)",
+        "party_id_hash": "h.id_hash",
+        "found_date": "cast(found_date as varchar)",
+        "deadline": "cast(deadline as varchar)",
+        "closed_date": "cast(closed_date as varchar)",
+        "fine_yuan": "cast(fine_yuan as varchar)",
+    },
+    "patrols": {
+        "date": "cast(date as varchar)",
+        "note": "mask_text(note, null)",
+        "officer_count": "cast(officer_count as varchar)",
+        "issues_found": "cast(issues_found as varchar)",
+        "resolved_on_spot": "cast(resolved_on_spot as varchar)",
+    },
+    "outputs": {
+        "date": "cast(date as varchar)",
+        "note": "mask_text(note, null)",
+        "quantity_approx": "cast(quantity_approx as varchar)",
+    },
+}
+
+
+@dataclass
+class SheetReport:
+    sheet: str
+    ledger: str | None
+    status: str
+    header_row: int | None = None
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_skipped: int = 0
+    unknown_columns: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FileReport:
+    """What happened to one file: status loaded, unchanged, duplicate or failed, and the counts."""
+
+    path: Path
+    status: str
+    file_id: str | None = None
+    duplicate_of: str | None = None
+    supersedes: str | None = None
+    error: str | None = None
+    sheets: list[SheetReport] = field(default_factory=list)
+
+    def total(self, attr: str) -> int:
+        return sum(getattr(s, attr) for s in self.sheets)
+
+    @property
+    def ledgers(self) -> str:
+        return ",".join(sorted({s.ledger for s in self.sheets if s.ledger and s.status == "read"}))
+
+
+@dataclass
+class IngestResult:
+    load_id: str
+    files: list[FileReport]
+
+    @property
+    def failed(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "failed"]
+
+
+def find_files(paths: Iterable[Path]) -> list[Path]:
+    """Expand folders into the ledger files they hold; Office lock files (~$...) are not ledgers."""
+    found: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        if path.is_dir():
+            found += sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.suffix.lower() in READERS and not p.name.startswith("~$")
+            )
+        elif path.exists():
+            found.append(path)
+        else:
+            raise PilotError(f"找不到文件或文件夹 / no such file or folder: {path}")
+    return found
+
+
+def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
+    """The ledger whose header is on one of the sheet's first rows, and that row's index."""
+    for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        ledger, _ = match_headers(row)
+        if ledger is not None:
+            return ledger, index
+    return None, -1
+
+
+def sheet_frame(sheet: Sheet, ledger: Ledger, header_at: int, file_name: str) -> tuple[pd.DataFrame, list[str]]:
+    """Rows below the header as one text column per contract column, plus unknown columns as JSON."""
+    index = header_index(ledger)
+    header = sheet.rows[header_at]
+    positions: dict[str, int] = {}
+    extras: list[tuple[int, str]] = []
+    for pos, cell in enumerate(header):
+        col = index.get(normalise_header(cell))
+        if col is not None and col.name not in positions:
+            positions[col.name] = pos
+        elif cell:
+            extras.append((pos, str(cell)))
+    missing = [c for c in ledger.required if c.name not in positions]
+    if missing:
+        where = f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
+        names = "、".join(f"{c.header}（{c.name}）" for c in missing)
+        raise LedgerError(
+            f"{where}: 第 {sheet.row_numbers[header_at]} 行的表头缺少必填列 / "
+            f"header on row {sheet.row_numbers[header_at]} lacks required column(s): {names}",
+            hint="add the column with its Chinese header (see the ledger template)",
+        )
+    body = sheet.rows[header_at + 1:]
+    width = len(header)
+    data: dict[str, list] = {"source_row": sheet.row_numbers[header_at + 1:]}
+    padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in body]
+    data["first_cell"] = [next((c for c in row if c is not None), None) for row in padded]
+    for col in ledger.columns:
+        pos = positions.get(col.name)
+        data[col.name] = [row[pos] for row in padded] if pos is not None else [None] * len(padded)
+    data["extra_columns"] = [
+        json.dumps({name: row[pos] for pos, name in extras if row[pos] is not None},
+                   ensure_ascii=False) if any(row[pos] is not None for pos, _ in extras) else None
+        for row in padded
+    ]
+    return pd.DataFrame(data), [name for _, name in extras]
+
+
+class Ingestor:
+    """One ingest run over a warehouse connection: reference tables and macros set up once."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, load_id: str):
+        self.con = con
+        self.settings = settings
+        self.load_id = load_id
+        self.secret = load_secret(settings.secret_file)
+        ensure_raw_schema(con)
+        validate.install(con)
+        for name, frame in load_reference(settings.reference_dir).items():
+            con.register(f"{name}_df", frame)
+            con.execute(f"create or replace temp table {name} as select * from {name}_df")
+            con.unregister(f"{name}_df")
+
+    def ingest_file(self, path: Path) -> FileReport:
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        same = self.con.execute(
+            "select file_name, status from raw.files where sha256 = ? "
+            "and status in ('loaded', 'duplicate') order by ingested_at",
+            [sha],
+        ).fetchall()
+        if any(name == path.name for name, _ in same):
+            return FileReport(path, "unchanged")
+        file_id = uuid.uuid4().hex
+        if same:
+            original = next(name for name, status in same if status == "loaded")
+            report = FileReport(path, "duplicate", file_id=file_id, duplicate_of=original)
+            self._record_file(report, sha, len(data))
+            return report
+        self.con.execute("begin")
+        try:
+            report = self._load(path, file_id)
+        except LedgerError as exc:
+            self.con.execute("rollback")
+            self.con.execute("begin")
+            report = FileReport(path, "failed", file_id=file_id, error=exc.message)
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self._record_file(report, sha, len(data))
+        self.con.execute("commit")
+        return report
+
+    def _load(self, path: Path, file_id: str) -> FileReport:
+        sheets = read_file(path)
+        report = FileReport(path, "loaded", file_id=file_id)
+        frames = []
+        for sheet in sheets:
+            ledger, header_at = locate_header(sheet)
+            if ledger is None:
+                report.sheets.append(SheetReport(sheet.name, None, "not_a_ledger"))
+                continue
+            frame, unknown = sheet_frame(sheet, ledger, header_at, path.name)
+            sheet_report = SheetReport(
+                sheet.name, ledger.name, "read", sheet.row_numbers[header_at], unknown_columns=unknown
+            )
+            frames.append((sheet, ledger, frame, sheet_report))
+            report.sheets.append(sheet_report)
+        if not frames:
+            raise LedgerError(
+                f"{path.name}: 没有找到任何台账表头 / no sheet has a ledger header",
+                hint="the header row must carry the contract's column names, e.g. 案件编号, 巡查编号 or 活动编号",
+            )
+        previous = self.con.execute(
+            "select file_id from raw.files where file_name = ? and status = 'loaded'", [path.name]
+        ).fetchall()
+        for (old_id,) in previous:
+            self._retire(old_id)
+            report.supersedes = old_id
+        for sheet, ledger, frame, sheet_report in frames:
+            self._load_sheet(path, file_id, sheet.name, ledger, frame, sheet_report)
+        return report
+
+    def _retire(self, old_id: str) -> None:
+        for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
+            self.con.execute(f"delete from raw.{quote_ident(table)} where file_id = ?", [old_id])
+        self.con.execute("update raw.files set status = 'superseded' where file_id = ?", [old_id])
+
+    def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, frame, report: SheetReport):
+        con = self.con
+        cols = ["source_row", "first_cell", *(c.name for c in ledger.columns), "extra_columns"]
+        ddl = ", ".join(
+            f"{quote_ident(c)} {'integer' if c == 'source_row' else 'varchar'}" for c in cols
+        )
+        con.execute(f"create or replace temp table src ({ddl})")
+        con.register("src_df", frame)
+        con.execute("insert into src by name select * from src_df")
+        con.unregister("src_df")
+        id_col = quote_ident(ledger.id_column)
+        con.execute(
+            f"""create or replace temp table loaded_ids as
+            select r.unit_code as unit_code, r.{id_col} as record_id,
+                any_value(r.source_file || case when r.source_sheet <> ''
+                    then ' [' || r.source_sheet || ']' else '' end
+                    || ' 第' || r.source_row || '行') as loaded_from
+            from raw.{quote_ident(ledger.name)} r group by all"""
+        )
+        con.execute(validate.CHECKS[ledger.name])
+        con.execute("create or replace temp table id_hashes (id_in varchar, id_hash varchar)")
+        if ledger.name == "cases":
+            ids = con.execute(
+                "select distinct id_in from checked where id_in is not null and id_problem(id_in) is null"
+            ).fetchall()
+            con.executemany(
+                "insert into id_hashes values (?, ?)", [(i, hash_id(self.secret, i)) for (i,) in ids]
+            )
+        lineage = [self.load_id, file_id, path.name, sheet_name]
+        raw_cols = RAW_LEDGER_COLUMNS[ledger.name]
+        exprs = _RAW_SELECT[ledger.name]
+        select = ", ".join(exprs.get(c, quote_ident(c)) for c in raw_cols)
+        join = "left join id_hashes h on h.id_in = c.id_in" if ledger.name == "cases" else ""
+        con.execute(
+            f"""insert into raw.{quote_ident(ledger.name)}
+            select ?, ?, ?, ?, c.source_row, {select}
+            from checked c {join}
+            where not c.skip and len(c.reasons) = 0""",
+            lineage,
+        )
+        con.execute(self._quarantine_sql(ledger), [*lineage, ledger.name])
+        report.rows_read, report.rows_skipped, report.rows_loaded, report.rows_quarantined = (
+            con.execute(
+                """select count(*), count(*) filter (skip),
+                    count(*) filter (not skip and len(reasons) = 0),
+                    count(*) filter (not skip and len(reasons) > 0) from checked"""
+            ).fetchone()
+        )
+        con.execute(
+            "insert into raw.sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [file_id, sheet_name, ledger.name, report.header_row, report.status, report.rows_read,
+             report.rows_loaded, report.rows_quarantined, report.rows_skipped,
+             json.dumps(report.unknown_columns, ensure_ascii=False)],
+        )
+
+    @staticmethod
+    def _quarantine_sql(ledger: Ledger) -> str:
+        party = "fold(s.party_name)" if ledger.name == "cases" else "null"
+        values = []
+        for col in ledger.columns:
+            ref = f"s.{quote_ident(col.name)}"
+            if col.name == "party_name":
+                expr = f"mask_name(fold({ref}))"
+            elif col.personal:
+                expr = f"mask_value(fold({ref}))"
+            elif col.name in ("summary", "note"):
+                expr = f"mask_text({ref}, {party})"
+            else:
+                expr = ref
+            values.append(f"{quote_ident(col.name)} := {expr}")
+        values.append("extra_columns := mask_text(s.extra_columns, null)")
+        return f"""insert into raw.quarantine
+            with bad as (
+                select source_row, unnest(reasons) as r, unnest(range(len(reasons))) as i
+                from checked where not skip and len(reasons) > 0
+            ),
+            messages as (
+                select b.source_row, list({{
+                    'field': b.r.field, 'column': f.header, 'rule': b.r.rule, 'value': b.r.value,
+                    'message_zh': replace(replace(replace(m.message_zh, '{{header}}', f.header),
+                        '{{value}}', coalesce(b.r.value, '')), '{{detail}}', coalesce(b.r.detail, '')),
+                    'message_en': replace(replace(replace(m.message_en, '{{header}}',
+                        f.header || ' (' || b.r.field || ')'), '{{value}}', coalesce(b.r.value, '')),
+                        '{{detail}}', coalesce(b.r.detail, ''))
+                }} order by b.i) as reasons
+                from bad b
+                join ref_rule m on m.rule = b.r.rule
+                join ref_field f on f.field = b.r.field
+                group by b.source_row
+            )
+            select ?, ?, ?, ?, s.source_row, ?, to_json(q.reasons),
+                to_json(struct_pack({', '.join(values)}))
+            from messages q join src s on s.source_row = q.source_row"""
+
+    def _record_file(self, report: FileReport, sha: str, size: int) -> None:
+        self.con.execute(
+            "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
+            [report.file_id, self.load_id, report.path.name, str(report.path.resolve()), sha, size,
+             report.status, report.duplicate_of, report.supersedes, report.ledgers,
+             report.total("rows_read"), report.total("rows_loaded"),
+             report.total("rows_quarantined"), report.total("rows_skipped"), report.error],
+        )
+
+
+def ingest(
+    settings: Settings,
+    paths: Iterable[Path],
+    progress: Callable[[Path], None] | None = None,
+    command: str = "ingest",
+) -> IngestResult:
+    """Ingest files and folders of ledgers into the warehouse; each file is one transaction."""
+    files = find_files(paths)
+    load_id = uuid.uuid4().hex
+    con = connect(settings)
+    try:
+        ingestor = Ingestor(con, settings, load_id)
+        con.execute("insert into raw.loads values (?, now(), null, ?)", [load_id, command])
+        reports = []
+        for path in files:
+            if progress:
+                progress(path)
+            reports.append(ingestor.ingest_file(path))
+        con.execute("update raw.loads set finished_at = now() where load_id = ?", [load_id])
+    finally:
+        con.close()
+    return IngestResult(load_id, reports)

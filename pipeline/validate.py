@@ -1,0 +1,362 @@
+"""Vectorised validation of ledger rows in DuckDB: normalise values, collect every failed rule.
+
+The SQL here is fixed text: identifiers come from the contract, values only from tables.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .contract import ACTIONS, LEDGERS, OUTCOMES, SOURCES
+
+_FULL = "".join(chr(0xFF01 + i) for i in range(94) if chr(0x21 + i) != "'") + "\u3000"
+_HALF = "".join(chr(0x21 + i) for i in range(94) if chr(0x21 + i) != "'") + " "
+
+_YMD = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
+_DIGIT = "[0-9０-９]"
+_ID18 = f"(?:{_DIGIT}[ \u3000]?){{17}}[0-9０-９xXｘＸ]"
+_ID15 = f"(?:{_DIGIT}[ \u3000]?){{14}}{_DIGIT}"
+_MOBILE = f"1[3-9３-９](?:[ \u3000-]?{_DIGIT}){{9}}"
+_LANDLINE = f"[0０]{_DIGIT}{{2,3}}[-－]?{_DIGIT}{{7,8}}"
+
+MACROS = [
+    f"create or replace temp macro fold(s) as nullif(trim(translate(s, '{_FULL}', '{_HALF}')), '')",
+    f"""create or replace temp macro parse_date(s) as case
+        when regexp_full_match(s, '{_YMD}') then try(make_date(
+            try_cast(regexp_extract(s, '^{_YMD}', 1) as bigint),
+            try_cast(regexp_extract(s, '^{_YMD}', 2) as bigint),
+            try_cast(regexp_extract(s, '^{_YMD}', 3) as bigint)))
+        when regexp_full_match(s, '\\d{{8}}') then try(make_date(
+            try_cast(substr(s, 1, 4) as bigint), try_cast(substr(s, 5, 2) as bigint),
+            try_cast(substr(s, 7, 2) as bigint)))
+        when regexp_full_match(s, '\\d{{5}}(\\.0+)?')
+            then cast(date '1899-12-30' + to_days(cast(cast(s as double) as integer)) as date)
+        end""",
+    f"""create or replace temp macro date_problem(s) as case
+        when s is null or parse_date(s) is not null then null
+        when regexp_full_match(s, '\\d{{2}}\\s*[-/.年]\\s*\\d{{1,2}}\\s*[-/.月]\\s*\\d{{1,2}}\\s*日?')
+            then 'date_two_digit_year'
+        when regexp_full_match(s, '{_YMD}') or regexp_full_match(s, '\\d{{8}}')
+            then 'date_impossible'
+        else 'date_format' end""",
+    """create or replace temp macro hhmm(m) as
+        lpad(cast(m // 60 as varchar), 2, '0') || ':' || lpad(cast(m % 60 as varchar), 2, '0')""",
+    """create or replace temp macro parse_time(s) as case
+        when regexp_full_match(s, '\\d{1,2}:\\d{2}(:\\d{2})?')
+            and cast(split_part(s, ':', 1) as integer) < 24
+            and cast(split_part(s, ':', 2) as integer) < 60
+            then hhmm(cast(split_part(s, ':', 1) as integer) * 60
+                      + cast(split_part(s, ':', 2) as integer))
+        when regexp_full_match(s, '0?\\.\\d+') and round(cast(s as double) * 1440) < 1440
+            then hhmm(cast(round(cast(s as double) * 1440) as integer))
+        end""",
+    """create or replace temp macro plain_number(s) as
+        replace(replace(s, ',', ''), ' ', '')""",
+    """create or replace temp macro number_problem(s, ok) as case
+        when s is null or ok then null
+        when regexp_full_match(plain_number(s), '-\\d+(\\.\\d+)?') then 'negative'
+        else 'not_number' end""",
+    """create or replace temp macro id_problem(s) as case
+        when s is null or regexp_full_match(s, '\\d{15}') then null
+        when regexp_full_match(s, '\\d{17}[\\dXx]')
+            and substr('10X98765432', cast(list_sum(list_transform(range(1, 18), lambda i:
+                cast(substr(s, i, 1) as integer)
+                * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)
+                = upper(substr(s, 18, 1)) then null
+        else 'invalid_id_no' end""",
+    """create or replace temp macro mask_name(s) as
+        case when s is null then null else left(s, 1) || '某' end""",
+    """create or replace temp macro mask_value(s) as case
+        when s is null then null
+        when length(s) <= 4 then repeat('*', length(s))
+        else left(s, 3) || repeat('*', length(s) - 5) || right(s, 2) end""",
+    f"""create or replace temp macro mask_text(s, name) as
+        regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+            case when name is null or length(name) < 2 then s
+                 else replace(s, name, mask_name(name)) end,
+            '{_ID18}', '[身份证号]', 'g'), '{_ID15}', '[身份证号]', 'g'),
+            '{_MOBILE}', '[电话]', 'g'), '{_LANDLINE}', '[电话]', 'g')""",
+    # A reason: the rule broken, the field, the value as the clerk wrote it, and a detail.
+    """create or replace temp macro reason(rule, field, val, detail) as
+        {'rule': rule, 'field': field, 'value': val, 'detail': detail}""",
+    """create or replace temp macro req(field, val) as
+        case when val is null then reason('required', field, null, null) end""",
+]
+
+RULES: dict[str, tuple[str, str]] = {
+    "required": ("{header}为必填项", "{header} is required"),
+    "unknown_unit": (
+        "单位“{value}”无法识别，应填单位代码、全称或简称",
+        "unknown unit '{value}': use the unit code, full name or short name",
+    ),
+    "unknown_grid": ("网格“{value}”不是本单位的网格", "grid '{value}' is not a grid of this unit"),
+    "date_two_digit_year": (
+        "{header}“{value}”只有两位年份，不予推测，请写四位年份",
+        "{header} '{value}' has a two-digit year, which is not guessed: write four digits",
+    ),
+    "date_impossible": (
+        "{header}“{value}”不是真实存在的日期",
+        "{header} '{value}' is not a real calendar date",
+    ),
+    "date_format": (
+        "{header}“{value}”不是可识别的日期，可写作 2011-08-15、2011/8/15、2011.8.15、"
+        "2011年8月15日 或 20110815",
+        "{header} '{value}' is not a date; write 2011-08-15, 2011/8/15, 2011.8.15, "
+        "2011年8月15日 or 20110815",
+    ),
+    "time_format": (
+        "{header}“{value}”不是有效时间，应写作 时:分（如 08:30）",
+        "{header} '{value}' is not a time; write HH:MM (e.g. 08:30)",
+    ),
+    "enum": (
+        "{header}“{value}”不是可选值（{detail}）",
+        "{header} '{value}' is not one of the accepted values ({detail})",
+    ),
+    "unknown_item": (
+        "事项编码“{value}”不在委托执法事项目录中",
+        "item code '{value}' is not in the catalogue of delegated items",
+    ),
+    "referral_needs_department": (
+        "处理方式为“移交”时须填写移交部门",
+        "移交部门 (referred_to) is required when 处理方式 (action) is 移交",
+    ),
+    "unknown_department": (
+        "移交部门“{value}”无法识别，应填部门名称或简称",
+        "unknown department '{value}': use a department name or alias",
+    ),
+    "closed_before_found": (
+        "结案日期“{value}”早于发现日期（{detail}）",
+        "结案日期 (closed_date) '{value}' is before 发现日期 (found_date) {detail}",
+    ),
+    "not_number": ("{header}“{value}”不是数字", "{header} '{value}' is not a number"),
+    "not_integer": ("{header}“{value}”不是整数", "{header} '{value}' is not a whole number"),
+    "negative": ("{header}“{value}”不能为负数", "{header} '{value}' must not be negative"),
+    "resolved_exceeds_found": (
+        "当场处理数“{value}”大于发现问题数（{detail}）",
+        "当场处理数 (resolved_on_spot) '{value}' exceeds 发现问题数 (issues_found) {detail}",
+    ),
+    "unknown_output_type": (
+        "产出类型“{value}”无法识别，应填产出类型名称或别名",
+        "unknown output type '{value}': use an output type name or alias",
+    ),
+    "measure_mismatch": (
+        "计量单位“{value}”与该产出类型的计量单位“{detail}”不符",
+        "measure '{value}' does not match the output type's measure '{detail}'",
+    ),
+    "invalid_id_no": (
+        "身份证号“{value}”不是有效的18位（含校验位）或15位号码；若在 Excel 中以数字录入，请设为文本后重新录入",
+        "ID number '{value}' is not a valid 18-digit (with check digit) or 15-digit number; "
+        "if Excel stored it as a number, format the column as text and retype it",
+    ),
+    "duplicate_in_file": (
+        "{header}“{value}”在本单位重复，与本表第{detail}行相同",
+        "{header} '{value}' repeats within the unit: same as row {detail} of this sheet",
+    ),
+    "duplicate_loaded": (
+        "{header}“{value}”在本单位已存在（已入库：{detail}）",
+        "{header} '{value}' already exists for this unit (loaded from {detail})",
+    ),
+}
+
+ENUMS = {"source": SOURCES, "action": ACTIONS, "outcome": OUTCOMES}
+
+
+def install(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temp macros and message tables validation uses on this connection."""
+    for stmt in MACROS:
+        con.execute(stmt)
+    con.execute(
+        "create or replace temp table ref_rule (rule varchar, message_zh varchar, message_en varchar)"
+    )
+    con.executemany("insert into ref_rule values (?, ?, ?)", [(k, *v) for k, v in RULES.items()])
+    con.execute("create or replace temp table ref_field (field varchar, header varchar)")
+    fields = {(c.name, c.header) for lg in LEDGERS.values() for c in lg.columns}
+    con.executemany("insert into ref_field values (?, ?)", sorted(fields))
+    con.execute("create or replace temp table ref_enum (field varchar, value varchar)")
+    con.executemany(
+        "insert into ref_enum values (?, ?)", [(f, v) for f, vs in ENUMS.items() for v in vs]
+    )
+
+
+# Each ledger: a `checked` temp table from `src` (text cells) with normalised columns named as
+# the raw table's, `skip` (blank or total row) and `reasons` (every rule the row breaks).
+_SKIP = """(first_cell is null or regexp_replace(first_cell, '\\s', '', 'g') in ('合计', '小计', '总计'))"""
+
+_UNIT_AND_GRID = """
+    left join ref_unit_alias u on u.alias = upper(fold(s.unit))
+    left join ref_grid g on g.unit_code = u.unit_code
+        and (upper(g.grid_code) = upper(fold(s.grid)) or g.grid_name = fold(s.grid))
+    left join (select unit_code, count(*) as n from ref_grid group by unit_code) gc
+        on gc.unit_code = u.unit_code"""
+
+_ENUM_CHECK = """case when {col} is not null and {col} not in (select value from ref_enum
+        where field = '{field}') then reason('enum', '{field}', {col},
+        (select string_agg(value, '、') from ref_enum where field = '{field}')) end"""
+
+
+def _enum(field: str, col: str) -> str:
+    return _ENUM_CHECK.format(field=field, col=col)
+
+
+_DUPLICATES = """
+    case when dup_rank > 1 then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
+    case when loaded_from is not null then reason('duplicate_loaded', '{id}', {id}, loaded_from) end"""
+
+CHECKS = {
+    "cases": f"""
+create or replace temp table checked as
+with normalised as (
+    select
+        s.source_row, {_SKIP} as skip, s.extra_columns,
+        fold(s.case_id) as case_id, fold(s.unit) as unit_in, u.unit_code,
+        fold(s.grid) as grid_in, coalesce(g.grid_code, case when gc.n is null then fold(s.grid) end) as grid,
+        gc.n as unit_grids,
+        fold(s.found_date) as found_in, parse_date(fold(s.found_date)) as found_date,
+        coalesce(fold(s.source), '其他') as source,
+        upper(fold(s.item_code)) as item_code, i.item_code as item_known,
+        s.summary, fold(s.party_name) as party_name,
+        replace(replace(fold(s.party_id_no), ' ', ''), '-', '') as id_in,
+        fold(s.action) as action, fold(s.referred_to) as referred_in, d.dept_code as referred_to,
+        fold(s.deadline) as deadline_in, parse_date(fold(s.deadline)) as deadline,
+        fold(s.closed_date) as closed_in, parse_date(fold(s.closed_date)) as closed_date,
+        fold(s.outcome) as outcome,
+        fold(s.fine_yuan) as fine_in,
+        try_cast(regexp_replace(plain_number(fold(s.fine_yuan)), '元$', '') as decimal(18, 2))
+            as fine_yuan
+    from src s
+    {_UNIT_AND_GRID}
+    left join ref_item i on i.item_code = upper(fold(s.item_code))
+    left join ref_dept_alias d on d.alias = upper(fold(s.referred_to))
+),
+ranked as (
+    select n.*,
+        row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.case_id order by n.source_row)
+            as dup_rank,
+        min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.case_id) as dup_first,
+        l.loaded_from
+    from normalised n
+    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.case_id
+)
+select *, list_filter([
+    req('case_id', case_id), req('unit', unit_in), req('found_date', found_in),
+    req('item_code', item_code),
+    case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
+    case when grid_in is not null and unit_grids is not null and grid is null
+        then reason('unknown_grid', 'grid', grid_in, null) end,
+    case when date_problem(found_in) is not null then reason(date_problem(found_in), 'found_date', found_in, null) end,
+    case when date_problem(deadline_in) is not null then reason(date_problem(deadline_in), 'deadline', deadline_in, null) end,
+    case when date_problem(closed_in) is not null then reason(date_problem(closed_in), 'closed_date', closed_in, null) end,
+    case when closed_date < found_date then reason('closed_before_found', 'closed_date', closed_in, found_in) end,
+    {_enum('source', 'source')},
+    {_enum('action', 'action')},
+    {_enum('outcome', 'outcome')},
+    case when item_code is not null and item_known is null then reason('unknown_item', 'item_code', item_code, null) end,
+    case when action = '移交' and referred_in is null then reason('referral_needs_department', 'referred_to', null, null) end,
+    case when referred_in is not null and referred_to is null then reason('unknown_department', 'referred_to', referred_in, null) end,
+    case when id_problem(id_in) is not null then reason('invalid_id_no', 'party_id_no', mask_value(id_in), null) end,
+    case when fine_in is not null and (fine_yuan is null or fine_yuan < 0)
+        then reason(coalesce(number_problem(fine_in, false), 'not_number'), 'fine_yuan', fine_in, null) end,
+    {_DUPLICATES.format(id='case_id')}
+], lambda r: r is not null) as reasons
+from ranked
+""",
+    "patrols": f"""
+create or replace temp table checked as
+with normalised as (
+    select
+        s.source_row, {_SKIP} as skip, s.extra_columns,
+        fold(s.patrol_id) as patrol_id, fold(s.unit) as unit_in, u.unit_code,
+        fold(s.grid) as grid_in, coalesce(g.grid_code, case when gc.n is null then fold(s.grid) end) as grid,
+        gc.n as unit_grids,
+        fold(s.date) as date_in, parse_date(fold(s.date)) as date,
+        fold(s.start_time) as start_in, parse_time(fold(s.start_time)) as start_time,
+        fold(s.end_time) as end_in, parse_time(fold(s.end_time)) as end_time,
+        list_filter(regexp_split_to_array(trim(s.officers), '[、，,;；\\s]+'), lambda x: x <> '')
+            as officer_list,
+        fold(s.issues_found) as issues_in,
+        try_cast(plain_number(fold(s.issues_found)) as bigint) as issues_found,
+        fold(s.resolved_on_spot) as resolved_in,
+        try_cast(plain_number(fold(s.resolved_on_spot)) as bigint) as resolved_on_spot,
+        s.note
+    from src s
+    {_UNIT_AND_GRID}
+),
+ranked as (
+    select n.*,
+        array_to_string(officer_list, '、') as officers, len(officer_list) as officer_count,
+        row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.patrol_id order by n.source_row)
+            as dup_rank,
+        min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.patrol_id) as dup_first,
+        l.loaded_from
+    from normalised n
+    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.patrol_id
+)
+select *, list_filter([
+    req('patrol_id', patrol_id), req('unit', unit_in), req('date', date_in),
+    req('start_time', start_in), req('end_time', end_in),
+    case when officer_count = 0 then reason('required', 'officers', null, null) end,
+    case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
+    case when grid_in is not null and unit_grids is not null and grid is null
+        then reason('unknown_grid', 'grid', grid_in, null) end,
+    case when date_problem(date_in) is not null then reason(date_problem(date_in), 'date', date_in, null) end,
+    case when start_in is not null and start_time is null then reason('time_format', 'start_time', start_in, null) end,
+    case when end_in is not null and end_time is null then reason('time_format', 'end_time', end_in, null) end,
+    case when issues_in is not null and (issues_found is null or issues_found < 0)
+        then reason(coalesce(number_problem(issues_in, false), 'not_integer'), 'issues_found', issues_in, null) end,
+    case when resolved_in is not null and (resolved_on_spot is null or resolved_on_spot < 0)
+        then reason(coalesce(number_problem(resolved_in, false), 'not_integer'), 'resolved_on_spot', resolved_in, null) end,
+    case when resolved_on_spot > coalesce(issues_found, 0)
+        then reason('resolved_exceeds_found', 'resolved_on_spot', resolved_in, coalesce(issues_in, '0')) end,
+    {_DUPLICATES.format(id='patrol_id')}
+], lambda r: r is not null) as reasons
+from ranked
+""",
+    "outputs": f"""
+create or replace temp table checked as
+with normalised as (
+    select
+        s.source_row, {_SKIP} as skip, s.extra_columns,
+        fold(s.activity_id) as activity_id, fold(s.unit) as unit_in, u.unit_code,
+        fold(s.date) as date_in, parse_date(fold(s.date)) as date,
+        fold(s.campaign) as campaign,
+        fold(s.output_type) as type_in, o.output_code, o.measure as type_measure,
+        fold(s.quantity) as quantity_in,
+        regexp_extract(plain_number(fold(s.quantity)),
+            '^(约)?(\\d+(?:\\.\\d+)?)(余|多)?(.*)$', ['pre', 'num', 'post', 'word']) as q,
+        fold(s.measure) as measure, fold(s.place) as place, s.note
+    from src s
+    left join ref_unit_alias u on u.alias = upper(fold(s.unit))
+    left join ref_output_alias o on o.alias = upper(fold(s.output_type))
+),
+ranked as (
+    select n.*,
+        nullif(q.num, '') as quantity,
+        q.pre <> '' or q.post <> '' as quantity_approx,
+        row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.activity_id order by n.source_row)
+            as dup_rank,
+        min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.activity_id) as dup_first,
+        l.loaded_from
+    from normalised n
+    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.activity_id
+)
+select *, list_filter([
+    req('activity_id', activity_id), req('unit', unit_in), req('date', date_in),
+    req('output_type', type_in), req('quantity', quantity_in),
+    case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
+    case when date_problem(date_in) is not null then reason(date_problem(date_in), 'date', date_in, null) end,
+    case when type_in is not null and output_code is null
+        then reason('unknown_output_type', 'output_type', type_in, null) end,
+    case when quantity_in is not null and quantity is null
+        then reason(coalesce(number_problem(quantity_in, false), 'not_number'), 'quantity', quantity_in, null) end,
+    case when quantity is not null and q.word <> '' and output_code is not null and q.word <> type_measure
+        then reason('measure_mismatch', 'quantity', quantity_in, type_measure) end,
+    case when measure is not null and output_code is not null and measure <> type_measure
+        then reason('measure_mismatch', 'measure', measure, type_measure) end,
+    {_DUPLICATES.format(id='activity_id')}
+], lambda r: r is not null) as reasons
+from ranked
+""",
+}
+
+# Values of personal columns as they may appear in a quarantine reason or row dump.
+PERSONAL_FIELDS = ("party_name", "party_id_no", "phone")
