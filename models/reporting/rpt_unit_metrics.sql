@@ -1,0 +1,16 @@
+{{ config(post_hook="{{ pilot_create_range_macro('unit_metrics_between', 'unit_metrics') }}") }}
+
+with periods as (
+
+    select period, period_start, period_end,
+    from {{ ref('dim_periods') }}
+
+),
+
+unit_metrics as (
+
+    {{ pilot_unit_metrics('periods') }}
+
+)
+
+select * from unit_metrics

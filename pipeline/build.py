@@ -1,0 +1,165 @@
+"""Running dbt (seeds, models, tests) in-process against the warehouse of the settings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import BuildError
+from .settings import Settings
+
+# dbt statuses of a node that did not do its job; "skipped" nodes follow from these.
+_FAILED = {"error", "fail", "runtime error"}
+
+
+@dataclass(frozen=True)
+class NodeOutcome:
+    """One seed, model, data test or unit test of a dbt build and how it ended."""
+
+    name: str
+    resource_type: str
+    status: str
+    message: str | None = None
+    failures: int | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What `dbt build` did, node by node."""
+
+    nodes: tuple[NodeOutcome, ...]
+    elapsed_seconds: float
+
+    def with_status(self, *statuses: str) -> tuple[NodeOutcome, ...]:
+        return tuple(n for n in self.nodes if n.status in statuses)
+
+    @property
+    def warnings(self) -> tuple[NodeOutcome, ...]:
+        return self.with_status("warn")
+
+
+@contextmanager
+def _environ(values: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a dbt call, then put the old ones back."""
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _release_warehouse() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a run.
+
+    Left open, the next `duckdb.connect` of the same file with other settings (as
+    `pipeline.warehouse.connect` does) fails with "different configuration".
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        if env is not None:
+            env.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def dbt_args(settings: Settings, select: str | Sequence[str] | None = None) -> list[str]:
+    """The command line of `dbt build` for these settings."""
+    root = str(settings.root)
+    args = [
+        "build",
+        "--project-dir", root,
+        "--profiles-dir", root,
+        "--no-use-colors",
+        "--no-send-anonymous-usage-stats",
+        "--no-version-check",
+        # Library code does not print; failures come back in the BuildError.
+        "--log-level", "none",
+    ]
+    if select:
+        args += ["--select", *([select] if isinstance(select, str) else select)]
+    return args
+
+
+def _outcome(result) -> NodeOutcome:
+    node = result.node
+    status = str(getattr(result.status, "value", result.status)).lower()
+    return NodeOutcome(
+        name=node.name,
+        resource_type=str(getattr(node.resource_type, "value", node.resource_type)),
+        status=status,
+        message=result.message,
+        failures=result.failures,
+    )
+
+
+def _describe(failed: Sequence[NodeOutcome], skipped: int) -> str:
+    lines = [f"dbt build 失败 / dbt build failed: {len(failed)} node(s) did not pass"]
+    for node in failed:
+        detail = (node.message or "").strip().splitlines()
+        first = detail[0] if detail else node.status
+        lines.append(f"- {node.resource_type} {node.name}: {first}")
+    if skipped:
+        lines.append(f"({skipped} node(s) skipped because of these)")
+    return "\n".join(lines)
+
+
+def build(
+    settings: Settings,
+    select: str | Sequence[str] | None = None,
+    on_node: Callable[[NodeOutcome], None] | None = None,
+) -> BuildResult:
+    """Run `dbt build` (seeds, models, tests) on settings.warehouse; raise BuildError on failure.
+
+    `select` is passed to `--select`; `on_node`, if given, is called as each node finishes
+    (for progress display by the caller).
+    """
+    from dbt.cli.main import dbtRunner
+
+    callbacks = []
+    if on_node is not None:
+
+        def report(event) -> None:
+            if event.info.name == "NodeFinished":
+                info = event.data.node_info
+                on_node(
+                    NodeOutcome(
+                        name=info.node_name,
+                        resource_type=info.resource_type,
+                        status=str(info.node_status).lower(),
+                    )
+                )
+
+        callbacks.append(report)
+
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with _environ(settings.dbt_env()):
+        try:
+            outcome = dbtRunner(callbacks=callbacks).invoke(dbt_args(settings, select))
+        finally:
+            _release_warehouse()
+
+    if outcome.exception is not None or outcome.result is None:
+        raise BuildError(
+            f"dbt build 无法运行 / dbt build could not run: {outcome.exception}",
+            hint="check dbt_project.yml, profiles.yml and the models for the error above",
+        )
+    run = outcome.result
+    nodes = tuple(_outcome(r) for r in run.results)
+    result = BuildResult(nodes=nodes, elapsed_seconds=float(run.elapsed_time or 0.0))
+    failed = result.with_status(*_FAILED)
+    if failed or not outcome.success:
+        raise BuildError(
+            _describe(failed, len(result.with_status("skipped"))),
+            hint="fix the reference data or the models named above, then run `pilot build`",
+        )
+    return result
