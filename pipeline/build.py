@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,8 @@ from .settings import Settings
 
 # dbt statuses of a node that did not do its job; "skipped" nodes follow from these.
 _FAILED = {"error", "fail", "runtime error"}
+# "Runtime Error in test x (path)": dbt's heading above the actual reason.
+_DBT_FRAMING = re.compile(r"^[A-Za-z ]*Error in [a-z_ ]+\S+ \(.*\)$")
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,10 @@ def dbt_args(settings: Settings, select: str | Sequence[str] | None = None) -> l
         "--log-level", "none",
     ]
     if select:
+        # Only tests whose every parent is selected: a partial build must not fail on
+        # relationships to models it did not build.
         args += ["--select", *([select] if isinstance(select, str) else select)]
+        args += ["--indirect-selection", "buildable"]
     return args
 
 
@@ -102,12 +108,20 @@ def _outcome(result) -> NodeOutcome:
     )
 
 
+def _first_reason(node: NodeOutcome) -> str:
+    """The line of a node's message that says what went wrong, without dbt's framing."""
+    if node.status == "fail" and node.failures is not None and node.resource_type != "unit_test":
+        return f"{node.failures} failing row(s)"
+    for line in (node.message or "").splitlines():
+        line = line.strip()
+        if line and not _DBT_FRAMING.match(line):
+            return line
+    return node.status
+
+
 def _describe(failed: Sequence[NodeOutcome], skipped: int) -> str:
     lines = [f"dbt build 失败 / dbt build failed: {len(failed)} node(s) did not pass"]
-    for node in failed:
-        detail = (node.message or "").strip().splitlines()
-        first = detail[0] if detail else node.status
-        lines.append(f"- {node.resource_type} {node.name}: {first}")
+    lines += [f"- {node.resource_type} {node.name}: {_first_reason(node)}" for node in failed]
     if skipped:
         lines.append(f"({skipped} node(s) skipped because of these)")
     return "\n".join(lines)
