@@ -12,7 +12,7 @@
             unit_periods.*,
             output_types.output_code,
             output_types.output_name,
-            output_types.measure,
+            output_types.measure
         from unit_periods
         cross join {{ pilot_ref('dim_output_types') }} as output_types
 
@@ -30,7 +30,7 @@
             unit_period_types.output_name,
             unit_period_types.measure,
             coalesce(sum(outputs.quantity), 0) as quantity,
-            count(case when outputs.is_approximate then 1 end) > 0 as is_approximate,
+            count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
         from unit_period_types
         left join {{ pilot_ref('fct_outputs') }} as outputs
             on outputs.unit_code = unit_period_types.unit_code
@@ -59,6 +59,6 @@
         measure,
         cast(quantity as double) as quantity,
         {{ pilot_per_10k('quantity', 'population') }} as quantity_per_10k,
-        is_approximate,
+        is_approximate
     from quantities
 {%- endmacro %}

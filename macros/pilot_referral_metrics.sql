@@ -11,7 +11,7 @@
         select
             unit_periods.*,
             departments.dept_code,
-            departments.dept_name,
+            departments.dept_name
         from unit_periods
         cross join {{ pilot_ref('dim_departments') }} as departments
 
@@ -26,7 +26,7 @@
             unit_period_departments.period_end,
             unit_period_departments.dept_code,
             unit_period_departments.dept_name,
-            count(cases.case_id) as referrals,
+            count(cases.case_id) as referrals
         from unit_period_departments
         left join {{ pilot_ref('fct_cases') }} as cases
             on cases.unit_code = unit_period_departments.unit_code
@@ -51,6 +51,6 @@
         period_end,
         dept_code,
         dept_name as department,
-        referrals,
+        referrals
     from referral_counts
 {%- endmacro %}

@@ -32,7 +32,7 @@
             count(case when cases.is_dispute then 1 end) as disputes_found,
             count(case when cases.is_dispute_mediated then 1 end) as disputes_mediated,
             count(case when cases.is_dispute_resolved then 1 end) as disputes_resolved,
-            count(case when cases.is_corrected_on_spot then 1 end) as corrected_on_spot,
+            count(case when cases.is_corrected_on_spot then 1 end) as corrected_on_spot
         from unit_periods
         left join {{ pilot_ref('fct_cases') }} as cases
             on cases.unit_code = unit_periods.unit_code
@@ -56,7 +56,7 @@
             coalesce(sum(patrols.patrol_hours), 0) as patrol_hours,
             coalesce(sum(patrols.officer_hours), 0) as officer_hours,
             coalesce(sum(patrols.issues_found), 0) as issues_found,
-            count(distinct patrols.grid_code) as grids_patrolled,
+            count(distinct patrols.grid_code) as grids_patrolled
         from unit_periods
         left join {{ pilot_ref('fct_patrols') }} as patrols
             on patrols.unit_code = unit_periods.unit_code
@@ -86,7 +86,7 @@
                 max(case when output_code = '{{ output_type.code }}' then quantity end), 0
             ) as {{ adapter.quote(output_type.column) }},
             {%- endfor %}
-            count(case when is_approximate then 1 end) > 0 as outputs_approximate,
+            count(case when is_approximate then 1 end) > 0 as outputs_approximate
         from output_quantities
         group by
             period,
@@ -134,7 +134,7 @@
             {{ pilot_per_10k('output_columns.' ~ adapter.quote(output_type.column), 'unit_periods.population') }}
                 as {{ adapter.quote(output_type.column ~ '_per_10k') }},
             {%- endfor %}
-            coalesce(output_columns.outputs_approximate, false) as outputs_approximate,
+            coalesce(output_columns.outputs_approximate, false) as outputs_approximate
         from unit_periods
         inner join case_counts
             on case_counts.period = unit_periods.period

@@ -8,7 +8,7 @@
         units.unit_code,
         units.unit_name,
         units.population,
-        units.grid_count,
+        units.grid_count
     from {{ periods }} as periods
     cross join {{ pilot_ref('dim_units') }} as units
 {%- endmacro %}

@@ -80,13 +80,16 @@ def dbt_args(settings: Settings, select: str | Sequence[str] | None = None) -> l
     root = str(settings.root)
     args = [
         "build",
-        "--project-dir", root,
-        "--profiles-dir", root,
+        "--project-dir",
+        root,
+        "--profiles-dir",
+        root,
         "--no-use-colors",
         "--no-send-anonymous-usage-stats",
         "--no-version-check",
         # Library code does not print; failures come back in the BuildError.
-        "--log-level", "none",
+        "--log-level",
+        "none",
     ]
     if select:
         # Only tests whose every parent is selected: a partial build must not fail on

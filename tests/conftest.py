@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -34,72 +36,67 @@ XJ,XJ-01,第一网格
 XJ,XJ-02,第二网格
 """
 
-# raw.files: (file_id, file_name, ledger, status, duplicate_of, supersedes, rows)
-FILES = (
-    ("f-cases-xhy-v1", "西花园案件台账.xlsx", "cases", "superseded", None, None, 2),
-    ("f-cases-xhy-v2", "西花园案件台账.xlsx", "cases", "loaded", None, "f-cases-xhy-v1", 9),
-    ("f-cases-xj", "兴泾案件台账.csv", "cases", "loaded", None, None, 4),
-    ("f-cases-xj-copy", "兴泾案件台账 (1).csv", "cases", "duplicate", "f-cases-xj", None, 1),
-    ("f-patrols-old", "巡查日志.xlsx", "patrols", "superseded", None, None, 1),
-    ("f-patrols", "巡查日志.xlsx", "patrols", "loaded", None, "f-patrols-old", 6),
-    ("f-outputs-old", "宣传台账.xlsx", "outputs", "superseded", None, None, 1),
-    ("f-outputs", "宣传台账.xlsx", "outputs", "loaded", None, "f-outputs-old", 6),
-)
+# Ledgers as ingest leaves them in the raw schema, one CSV block per raw table; an empty cell
+# is a null. f-cases-xhy-v1 was superseded by v2 (XHY-001 corrected, XHY-099 dropped), and
+# f-cases-xj-copy is the same content ingested again: none of their rows may count.
+FILES_CSV = """\
+file_id,file_name,ledger,status,duplicate_of,supersedes,rows_read,rows_loaded
+f-cases-xhy-v1,西花园案件台账.xlsx,cases,superseded,,,2,2
+f-cases-xhy-v2,西花园案件台账.xlsx,cases,loaded,,f-cases-xhy-v1,9,9
+f-cases-xj,兴泾案件台账.csv,cases,loaded,,,4,4
+f-cases-xj-copy,兴泾案件台账 (1).csv,cases,duplicate,f-cases-xj,,1,0
+f-patrols-old,巡查日志.xlsx,patrols,superseded,,,1,1
+f-patrols,巡查日志.xlsx,patrols,loaded,,f-patrols-old,6,6
+f-outputs-old,宣传台账.xlsx,outputs,superseded,,,1,1
+f-outputs,宣传台账.xlsx,outputs,loaded,,f-outputs-old,6,6
+"""
 
-CASE_COLUMNS = (
-    "case_id", "unit_code", "found_date", "item_code", "action", "referred_to", "deadline",
-    "closed_date", "outcome", "fine_yuan",
-)
-# (file_id, case_id, unit, found, item, action, referred_to, deadline, closed, outcome, fine)
-CASES = (
-    # Superseded version: neither row may count (XHY-001 was corrected in v2).
-    ("f-cases-xhy-v1", "XHY-001", "XHY", "2011-08-03", "SR01", "立案处罚", None, None, "2011-08-04", "已处罚", "9999"),
-    ("f-cases-xhy-v1", "XHY-099", "XHY", "2011-08-04", "SR01", "劝导教育", None, None, "2011-08-04", "已整改", None),
-    ("f-cases-xhy-v2", "XHY-001", "XHY", "2011-08-03", "SR01", "整改通知", None, "2011-08-10", "2011-08-09", "已整改", None),
-    ("f-cases-xhy-v2", "XHY-002", "XHY", "2011-08-15", "SR07", "整改通知", None, "2011-08-20", "2011-08-25", "已整改", None),
-    ("f-cases-xhy-v2", "XHY-003", "XHY", "2011-08-20", "JF01", "调解", None, None, "2011-08-21", "调解成功", None),
-    ("f-cases-xhy-v2", "XHY-004", "XHY", "2011-08-30", "SR01", "劝导教育", None, None, "2011-09-02", "已整改", None),
-    ("f-cases-xhy-v2", "XHY-005", "XHY", "2011-09-05", "ZA03", "立案处罚", None, None, "2011-09-10", "已处罚", "200"),
-    ("f-cases-xhy-v2", "XHY-006", "XHY", "2011-09-12", "JS01", "移交", "JS", None, "2011-09-12", "已移交", None),
-    ("f-cases-xhy-v2", "XHY-007", "XHY", "2011-10-03", "JF02", "调解", None, None, None, "调解不成", None),
-    ("f-cases-xhy-v2", "XHY-008", "XHY", "2011-10-10", "SR02", "现场纠正", None, None, "2011-10-10", "已整改", None),
-    ("f-cases-xhy-v2", "XHY-009", "XHY", "2011-10-11", "WS01", "立案处罚", None, None, "2011-10-20", "已处罚", "500.50"),
-    ("f-cases-xj", "XJ-001", "XJ", "2011-08-05", "GT04", "移交", "GT", None, "2011-08-06", "已移交", None),
-    ("f-cases-xj", "XJ-002", "XJ", "2011-08-25", "JF05", "调解", None, None, "2011-09-01", "调解成功", None),
-    ("f-cases-xj", "XJ-003", "XJ", "2011-09-09", "JS04", "移交", "JS", None, "2011-09-09", "已移交", None),
-    ("f-cases-xj", "XJ-004", "XJ", "2011-10-28", "SR01", "整改通知", None, "2011-11-05", None, "办理中", None),
-    # A second ingest of the same content: must not double XJ-001.
-    ("f-cases-xj-copy", "XJ-001", "XJ", "2011-08-05", "GT04", "移交", "GT", None, "2011-08-06", "已移交", None),
-)
+# XHY-001 is a notice complied with on time, XHY-002 one complied with late; XHY-004 is
+# found in August and closed in September.
+CASES_CSV = """\
+file_id,case_id,unit_code,found_date,item_code,action,referred_to,deadline,closed_date,outcome,fine_yuan
+f-cases-xhy-v1,XHY-001,XHY,2011-08-03,SR01,立案处罚,,,2011-08-04,已处罚,9999
+f-cases-xhy-v1,XHY-099,XHY,2011-08-04,SR01,劝导教育,,,2011-08-04,已整改,
+f-cases-xhy-v2,XHY-001,XHY,2011-08-03,SR01,整改通知,,2011-08-10,2011-08-09,已整改,
+f-cases-xhy-v2,XHY-002,XHY,2011-08-15,SR07,整改通知,,2011-08-20,2011-08-25,已整改,
+f-cases-xhy-v2,XHY-003,XHY,2011-08-20,JF01,调解,,,2011-08-21,调解成功,
+f-cases-xhy-v2,XHY-004,XHY,2011-08-30,SR01,劝导教育,,,2011-09-02,已整改,
+f-cases-xhy-v2,XHY-005,XHY,2011-09-05,ZA03,立案处罚,,,2011-09-10,已处罚,200
+f-cases-xhy-v2,XHY-006,XHY,2011-09-12,JS01,移交,JS,,2011-09-12,已移交,
+f-cases-xhy-v2,XHY-007,XHY,2011-10-03,JF02,调解,,,,调解不成,
+f-cases-xhy-v2,XHY-008,XHY,2011-10-10,SR02,现场纠正,,,2011-10-10,已整改,
+f-cases-xhy-v2,XHY-009,XHY,2011-10-11,WS01,立案处罚,,,2011-10-20,已处罚,500.50
+f-cases-xj,XJ-001,XJ,2011-08-05,GT04,移交,GT,,2011-08-06,已移交,
+f-cases-xj,XJ-002,XJ,2011-08-25,JF05,调解,,,2011-09-01,调解成功,
+f-cases-xj,XJ-003,XJ,2011-09-09,JS04,移交,JS,,2011-09-09,已移交,
+f-cases-xj,XJ-004,XJ,2011-10-28,SR01,整改通知,,2011-11-05,,办理中,
+f-cases-xj-copy,XJ-001,XJ,2011-08-05,GT04,移交,GT,,2011-08-06,已移交,
+"""
 
-PATROL_COLUMNS = (
-    "patrol_id", "unit_code", "grid", "date", "start_time", "end_time", "officers",
-    "officer_count", "issues_found", "resolved_on_spot",
-)
-# Officer names below must never reach marts or reporting.
+# Officer names must never reach marts or reporting. XHY-P2 crosses midnight (2.5 hours) and
+# names its grid rather than coding it; XHY-P4 starts on 31 October and ends in November.
 OFFICER_NAMES = ("王建国", "李秀英", "张卫东")
-PATROLS = (
-    ("f-patrols-old", "XHY-P9", "XHY", "XHY-04", "2011-08-02", "08:00", "18:00", "王建国", "1", "9", "0"),
-    ("f-patrols", "XHY-P1", "XHY", "XHY-01", "2011-08-02", "08:00", "11:30", "王建国、李秀英", "2", "2", "1"),
-    # Crosses midnight: 22:30 to 01:00 is 2.5 hours; the grid is written by its name.
-    ("f-patrols", "XHY-P2", "XHY", "第二网格", "2011-08-10", "22:30", "01:00", "王建国、李秀英、张卫东", "3", "1", "1"),
-    ("f-patrols", "XHY-P3", "XHY", "XHY-01", "2011-09-15", "09:00", "10:00", "张卫东", "1", "0", "0"),
-    # Starts on the last day of October and ends in November: counts in October.
-    ("f-patrols", "XHY-P4", "XHY", "XHY-03", "2011-10-31", "23:00", "02:00", "王建国、张卫东", "2", "3", "2"),
-    ("f-patrols", "XJ-P1", "XJ", "XJ-01", "2011-08-20", "14:00", "17:45", "李秀英、王建国", "2", "4", "4"),
-    ("f-patrols", "XJ-P2", "XJ", None, "2011-09-20", "08:15", "09:00", "张卫东", "1", "0", "0"),
-)
+PATROLS_CSV = """\
+file_id,patrol_id,unit_code,grid,date,start_time,end_time,officers,officer_count,issues_found,resolved_on_spot
+f-patrols-old,XHY-P9,XHY,XHY-04,2011-08-02,08:00,18:00,王建国,1,9,0
+f-patrols,XHY-P1,XHY,XHY-01,2011-08-02,08:00,11:30,王建国、李秀英,2,2,1
+f-patrols,XHY-P2,XHY,第二网格,2011-08-10,22:30,01:00,王建国、李秀英、张卫东,3,1,1
+f-patrols,XHY-P3,XHY,XHY-01,2011-09-15,09:00,10:00,张卫东,1,0,0
+f-patrols,XHY-P4,XHY,XHY-03,2011-10-31,23:00,02:00,王建国、张卫东,2,3,2
+f-patrols,XJ-P1,XJ,XJ-01,2011-08-20,14:00,17:45,李秀英、王建国,2,4,4
+f-patrols,XJ-P2,XJ,,2011-09-20,08:15,09:00,张卫东,1,0,0
+"""
 
-OUTPUT_COLUMNS = ("activity_id", "unit_code", "date", "output_code", "quantity", "quantity_approx")
-OUTPUTS = (
-    ("f-outputs-old", "XHY-A1", "XHY", "2011-08-08", "LEAFLET", "5000", "false"),
-    ("f-outputs", "XHY-A1", "XHY", "2011-08-08", "LEAFLET", "1800", "true"),
-    ("f-outputs", "XHY-A2", "XHY", "2011-08-08", "BANNER", "20", "false"),
-    ("f-outputs", "XHY-A3", "XHY", "2011-09-01", "LEAFLET", "200", "false"),
-    ("f-outputs", "XHY-A4", "XHY", "2011-10-05", "TRAINING", "1", "false"),
-    ("f-outputs", "XJ-A1", "XJ", "2011-09-10", "BANNER", "15", "false"),
-    ("f-outputs", "XJ-A2", "XJ", "2011-10-15", "SIGNBOARD", "30", "false"),
-)
+OUTPUTS_CSV = """\
+file_id,activity_id,unit_code,date,output_code,quantity,quantity_approx
+f-outputs-old,XHY-A1,XHY,2011-08-08,LEAFLET,5000,false
+f-outputs,XHY-A1,XHY,2011-08-08,LEAFLET,1800,true
+f-outputs,XHY-A2,XHY,2011-08-08,BANNER,20,false
+f-outputs,XHY-A3,XHY,2011-09-01,LEAFLET,200,false
+f-outputs,XHY-A4,XHY,2011-10-05,TRAINING,1,false
+f-outputs,XJ-A1,XJ,2011-09-10,BANNER,15,false
+f-outputs,XJ-A2,XJ,2011-10-15,SIGNBOARD,30,false
+"""
 
 
 def make_dbt_project(dest: Path, reference: Mapping[str, str] | None = None) -> Path:
@@ -118,6 +115,12 @@ def make_dbt_project(dest: Path, reference: Mapping[str, str] | None = None) -> 
     return dest
 
 
+def read_csv_block(text: str) -> tuple[tuple[str, ...], list[tuple[str | None, ...]]]:
+    """Header and rows of a CSV block of this module; empty cells become None."""
+    header, *rows = csv.reader(io.StringIO(text))
+    return tuple(header), [tuple(cell or None for cell in row) for row in rows]
+
+
 def insert_rows(
     con: duckdb.DuckDBPyConnection, table: str, columns: Iterable[str], rows: Iterable[tuple]
 ) -> None:
@@ -129,31 +132,25 @@ def insert_rows(
 
 
 def write_raw_fixture(warehouse: Path) -> None:
-    """Write the hand-written ledgers of this module into the raw schema of `warehouse`."""
+    """Write the ledgers of this module into the raw schema of `warehouse`."""
     con = duckdb.connect(str(warehouse))
     try:
         ensure_raw_schema(con)
-        insert_rows(
-            con,
-            "files",
-            ("file_id", "load_id", "file_name", "ledger", "status", "duplicate_of", "supersedes",
-             "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped"),
-            [
-                (fid, "load-1", name, ledger, status, dup, sup, n, n if status == "loaded" else 0, 0, 0)
-                for fid, name, ledger, status, dup, sup, n in FILES
-            ],
-        )
-        lineage = ("load_id", "file_id", "source_file", "source_sheet", "source_row")
-        for table, columns, rows in (
-            ("cases", CASE_COLUMNS, CASES),
-            ("patrols", PATROL_COLUMNS, PATROLS),
-            ("outputs", OUTPUT_COLUMNS, OUTPUTS),
+        columns, rows = read_csv_block(FILES_CSV)
+        insert_rows(con, "files", ("load_id", *columns), [("load-1", *row) for row in rows])
+        for table, block in (
+            ("cases", CASES_CSV),
+            ("patrols", PATROLS_CSV),
+            ("outputs", OUTPUTS_CSV),
         ):
+            columns, rows = read_csv_block(block)
+            # Lineage as ingest writes it: the file, its sheet and the row number in the sheet.
+            lineage = ("load_id", "source_file", "source_sheet", "source_row")
             insert_rows(
                 con,
                 table,
                 lineage + columns,
-                [("load-1", row[0], row[0], "Sheet1", i + 3, *row[1:]) for i, row in enumerate(rows)],
+                [("load-1", row[0], "Sheet1", n + 3, *row) for n, row in enumerate(rows)],
             )
     finally:
         con.close()

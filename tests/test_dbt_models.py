@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import UNITS_CSV, make_dbt_project, write_raw_fixture
+from conftest import OFFICER_NAMES, UNITS_CSV, make_dbt_project, write_raw_fixture
 
 from pipeline.build import build, dbt_args
 from pipeline.errors import BuildError
@@ -16,20 +16,57 @@ from pipeline.warehouse import connect, quote_ident
 
 POPULATION = {"XHY": 40000, "XJ": 25000, "ZBB": 20000}
 OUTPUT_COLUMNS = (
-    "leaflet", "banner", "blackboard", "board_made", "board_show", "consult", "slogan", "event",
-    "signboard", "paving", "training",
+    "leaflet",
+    "banner",
+    "blackboard",
+    "board_made",
+    "board_show",
+    "consult",
+    "slogan",
+    "event",
+    "signboard",
+    "paving",
+    "training",
 )
 COUNTS = (
-    "cases_found", "cases_closed", "notices_issued", "notices_complied_on_time", "penalties",
-    "referrals_made", "disputes_found", "disputes_mediated", "disputes_resolved",
-    "corrected_on_spot", "patrols", "issues_found",
+    "cases_found",
+    "cases_closed",
+    "notices_issued",
+    "notices_complied_on_time",
+    "penalties",
+    "referrals_made",
+    "disputes_found",
+    "disputes_mediated",
+    "disputes_resolved",
+    "corrected_on_spot",
+    "patrols",
+    "issues_found",
 )
 METRIC_COLUMNS = (
-    "period", "unit_code", "unit_name", "period_start", "period_end", "population",
-    "cases_found", "cases_closed", "closure_rate", "median_days_to_close", "notices_issued",
-    "notices_complied_on_time", "penalties", "fines_yuan", "referrals_made", "disputes_found",
-    "disputes_mediated", "disputes_resolved", "corrected_on_spot", "patrols", "patrol_hours",
-    "officer_hours", "issues_found", "grid_coverage",
+    "period",
+    "unit_code",
+    "unit_name",
+    "period_start",
+    "period_end",
+    "population",
+    "cases_found",
+    "cases_closed",
+    "closure_rate",
+    "median_days_to_close",
+    "notices_issued",
+    "notices_complied_on_time",
+    "penalties",
+    "fines_yuan",
+    "referrals_made",
+    "disputes_found",
+    "disputes_mediated",
+    "disputes_resolved",
+    "corrected_on_spot",
+    "patrols",
+    "patrol_hours",
+    "officer_hours",
+    "issues_found",
+    "grid_coverage",
     *OUTPUT_COLUMNS,
     *(f"{c}_per_10k" for c in COUNTS + OUTPUT_COLUMNS),
     "outputs_approximate",
@@ -39,70 +76,192 @@ PILOT = date(2011, 8, 1)
 
 # Hand-computed from the ledgers in conftest (superseded and duplicate files left out).
 EXPECTED = {
-    ("month", "XHY", AUG): dict(
-        cases_found=4, cases_closed=3, closure_rate=0.75, median_days_to_close=6.0,
-        notices_issued=2, notices_complied_on_time=1, penalties=0, fines_yuan=0.0,
-        referrals_made=0, disputes_found=1, disputes_mediated=1, disputes_resolved=1,
-        corrected_on_spot=1, patrols=2, patrol_hours=6.0, officer_hours=14.5, issues_found=3,
-        grid_coverage=0.5, leaflet=1800.0, banner=20.0, training=0.0, outputs_approximate=True,
-    ),
-    ("month", "XHY", SEP): dict(
-        cases_found=2, cases_closed=2, closure_rate=1.0, median_days_to_close=2.5,
-        notices_issued=0, notices_complied_on_time=0, penalties=1, fines_yuan=200.0,
-        referrals_made=1, disputes_found=0, disputes_mediated=0, disputes_resolved=0,
-        corrected_on_spot=0, patrols=1, patrol_hours=1.0, officer_hours=1.0, issues_found=0,
-        grid_coverage=0.25, leaflet=200.0, banner=0.0, training=0.0, outputs_approximate=False,
-    ),
-    ("month", "XHY", OCT): dict(
-        cases_found=3, cases_closed=2, closure_rate=2 / 3, median_days_to_close=4.5,
-        notices_issued=0, notices_complied_on_time=0, penalties=1, fines_yuan=500.5,
-        referrals_made=0, disputes_found=1, disputes_mediated=1, disputes_resolved=0,
-        corrected_on_spot=1, patrols=1, patrol_hours=3.0, officer_hours=6.0, issues_found=3,
-        grid_coverage=0.25, leaflet=0.0, banner=0.0, training=1.0, outputs_approximate=False,
-    ),
-    ("all", "XHY", PILOT): dict(
-        cases_found=9, cases_closed=8, closure_rate=8 / 9, median_days_to_close=4.0,
-        notices_issued=2, notices_complied_on_time=1, penalties=2, fines_yuan=700.5,
-        referrals_made=1, disputes_found=2, disputes_mediated=2, disputes_resolved=1,
-        corrected_on_spot=2, patrols=4, patrol_hours=10.0, officer_hours=21.5, issues_found=6,
-        grid_coverage=0.75, leaflet=2000.0, banner=20.0, training=1.0, outputs_approximate=True,
-    ),
-    ("month", "XJ", AUG): dict(
-        cases_found=2, cases_closed=1, closure_rate=0.5, median_days_to_close=1.0,
-        notices_issued=0, penalties=0, referrals_made=1, disputes_found=1, disputes_mediated=1,
-        disputes_resolved=1, corrected_on_spot=0, patrols=1, patrol_hours=3.75,
-        officer_hours=7.5, issues_found=4, grid_coverage=0.5, banner=0.0, signboard=0.0,
-    ),
-    ("month", "XJ", SEP): dict(
-        cases_found=1, cases_closed=1, closure_rate=1.0, median_days_to_close=0.0,
-        referrals_made=1, disputes_found=0, patrols=1, patrol_hours=0.75, officer_hours=0.75,
-        issues_found=0, grid_coverage=0.0, banner=15.0,
-    ),
-    ("month", "XJ", OCT): dict(
-        cases_found=1, cases_closed=0, closure_rate=0.0, median_days_to_close=None,
-        notices_issued=1, notices_complied_on_time=0, patrols=0, patrol_hours=0.0,
-        grid_coverage=0.0, signboard=30.0,
-    ),
-    ("all", "XJ", PILOT): dict(
-        cases_found=4, cases_closed=3, closure_rate=0.75, median_days_to_close=1.0,
-        notices_issued=1, notices_complied_on_time=0, penalties=0, referrals_made=2,
-        disputes_found=1, disputes_mediated=1, disputes_resolved=1, patrols=2,
-        patrol_hours=4.5, officer_hours=8.25, issues_found=4, grid_coverage=0.5,
-        banner=15.0, signboard=30.0, outputs_approximate=False,
-    ),
+    ("month", "XHY", AUG): {
+        "cases_found": 4,
+        "cases_closed": 3,
+        "closure_rate": 0.75,
+        "median_days_to_close": 6.0,
+        "notices_issued": 2,
+        "notices_complied_on_time": 1,
+        "penalties": 0,
+        "fines_yuan": 0.0,
+        "referrals_made": 0,
+        "disputes_found": 1,
+        "disputes_mediated": 1,
+        "disputes_resolved": 1,
+        "corrected_on_spot": 1,
+        "patrols": 2,
+        "patrol_hours": 6.0,
+        "officer_hours": 14.5,
+        "issues_found": 3,
+        "grid_coverage": 0.5,
+        "leaflet": 1800.0,
+        "banner": 20.0,
+        "training": 0.0,
+        "outputs_approximate": True,
+    },
+    ("month", "XHY", SEP): {
+        "cases_found": 2,
+        "cases_closed": 2,
+        "closure_rate": 1.0,
+        "median_days_to_close": 2.5,
+        "notices_issued": 0,
+        "notices_complied_on_time": 0,
+        "penalties": 1,
+        "fines_yuan": 200.0,
+        "referrals_made": 1,
+        "disputes_found": 0,
+        "disputes_mediated": 0,
+        "disputes_resolved": 0,
+        "corrected_on_spot": 0,
+        "patrols": 1,
+        "patrol_hours": 1.0,
+        "officer_hours": 1.0,
+        "issues_found": 0,
+        "grid_coverage": 0.25,
+        "leaflet": 200.0,
+        "banner": 0.0,
+        "training": 0.0,
+        "outputs_approximate": False,
+    },
+    ("month", "XHY", OCT): {
+        "cases_found": 3,
+        "cases_closed": 2,
+        "closure_rate": 2 / 3,
+        "median_days_to_close": 4.5,
+        "notices_issued": 0,
+        "notices_complied_on_time": 0,
+        "penalties": 1,
+        "fines_yuan": 500.5,
+        "referrals_made": 0,
+        "disputes_found": 1,
+        "disputes_mediated": 1,
+        "disputes_resolved": 0,
+        "corrected_on_spot": 1,
+        "patrols": 1,
+        "patrol_hours": 3.0,
+        "officer_hours": 6.0,
+        "issues_found": 3,
+        "grid_coverage": 0.25,
+        "leaflet": 0.0,
+        "banner": 0.0,
+        "training": 1.0,
+        "outputs_approximate": False,
+    },
+    ("all", "XHY", PILOT): {
+        "cases_found": 9,
+        "cases_closed": 8,
+        "closure_rate": 8 / 9,
+        "median_days_to_close": 4.0,
+        "notices_issued": 2,
+        "notices_complied_on_time": 1,
+        "penalties": 2,
+        "fines_yuan": 700.5,
+        "referrals_made": 1,
+        "disputes_found": 2,
+        "disputes_mediated": 2,
+        "disputes_resolved": 1,
+        "corrected_on_spot": 2,
+        "patrols": 4,
+        "patrol_hours": 10.0,
+        "officer_hours": 21.5,
+        "issues_found": 6,
+        "grid_coverage": 0.75,
+        "leaflet": 2000.0,
+        "banner": 20.0,
+        "training": 1.0,
+        "outputs_approximate": True,
+    },
+    ("month", "XJ", AUG): {
+        "cases_found": 2,
+        "cases_closed": 1,
+        "closure_rate": 0.5,
+        "median_days_to_close": 1.0,
+        "notices_issued": 0,
+        "penalties": 0,
+        "referrals_made": 1,
+        "disputes_found": 1,
+        "disputes_mediated": 1,
+        "disputes_resolved": 1,
+        "corrected_on_spot": 0,
+        "patrols": 1,
+        "patrol_hours": 3.75,
+        "officer_hours": 7.5,
+        "issues_found": 4,
+        "grid_coverage": 0.5,
+        "banner": 0.0,
+        "signboard": 0.0,
+    },
+    ("month", "XJ", SEP): {
+        "cases_found": 1,
+        "cases_closed": 1,
+        "closure_rate": 1.0,
+        "median_days_to_close": 0.0,
+        "referrals_made": 1,
+        "disputes_found": 0,
+        "patrols": 1,
+        "patrol_hours": 0.75,
+        "officer_hours": 0.75,
+        "issues_found": 0,
+        "grid_coverage": 0.0,
+        "banner": 15.0,
+    },
+    ("month", "XJ", OCT): {
+        "cases_found": 1,
+        "cases_closed": 0,
+        "closure_rate": 0.0,
+        "median_days_to_close": None,
+        "notices_issued": 1,
+        "notices_complied_on_time": 0,
+        "patrols": 0,
+        "patrol_hours": 0.0,
+        "grid_coverage": 0.0,
+        "signboard": 30.0,
+    },
+    ("all", "XJ", PILOT): {
+        "cases_found": 4,
+        "cases_closed": 3,
+        "closure_rate": 0.75,
+        "median_days_to_close": 1.0,
+        "notices_issued": 1,
+        "notices_complied_on_time": 0,
+        "penalties": 0,
+        "referrals_made": 2,
+        "disputes_found": 1,
+        "disputes_mediated": 1,
+        "disputes_resolved": 1,
+        "patrols": 2,
+        "patrol_hours": 4.5,
+        "officer_hours": 8.25,
+        "issues_found": 4,
+        "grid_coverage": 0.5,
+        "banner": 15.0,
+        "signboard": 30.0,
+        "outputs_approximate": False,
+    },
     # No ledgers at all: zeros, a null closure rate, and null coverage (no grids defined).
-    ("all", "ZBB", PILOT): dict(
-        cases_found=0, cases_closed=0, closure_rate=None, median_days_to_close=None,
-        patrols=0, patrol_hours=0.0, grid_coverage=None, leaflet=0.0, cases_found_per_10k=0.0,
-        outputs_approximate=False,
-    ),
+    ("all", "ZBB", PILOT): {
+        "cases_found": 0,
+        "cases_closed": 0,
+        "closure_rate": None,
+        "median_days_to_close": None,
+        "patrols": 0,
+        "patrol_hours": 0.0,
+        "grid_coverage": None,
+        "leaflet": 0.0,
+        "cases_found_per_10k": 0.0,
+        "outputs_approximate": False,
+    },
     # Closure as of period end: XHY-004 (found 30 Aug, closed 2 Sep) is open at the end of
     # August, closed at the end of its week (29 Aug - 4 Sep) and of the third quarter.
-    ("week", "XHY", date(2011, 8, 29)): dict(cases_found=1, cases_closed=1, closure_rate=1.0),
-    ("quarter", "XHY", date(2011, 7, 1)): dict(
-        cases_found=6, cases_closed=6, closure_rate=1.0, median_days_to_close=4.0,
-    ),
-    ("year", "XHY", date(2011, 1, 1)): dict(cases_found=9, cases_closed=8, fines_yuan=700.5),
+    ("week", "XHY", date(2011, 8, 29)): {"cases_found": 1, "cases_closed": 1, "closure_rate": 1.0},
+    ("quarter", "XHY", date(2011, 7, 1)): {
+        "cases_found": 6,
+        "cases_closed": 6,
+        "closure_rate": 1.0,
+        "median_days_to_close": 4.0,
+    },
+    ("year", "XHY", date(2011, 1, 1)): {"cases_found": 9, "cases_closed": 8, "fines_yuan": 700.5},
 }
 
 
@@ -131,7 +290,9 @@ def _same(actual, expected) -> bool:
 
 
 def test_rpt_unit_metrics_columns_are_the_published_interface(con):
-    columns = [d[0] for d in con.execute("select * from reporting.rpt_unit_metrics limit 0").description]
+    columns = [
+        d[0] for d in con.execute("select * from reporting.rpt_unit_metrics limit 0").description
+    ]
     assert tuple(columns) == METRIC_COLUMNS
 
 
@@ -187,7 +348,9 @@ def test_superseded_and_duplicate_files_do_not_count(con):
     assert len(cases) == 13
     assert "XHY-099" not in cases  # only in the superseded version
     assert cases["XHY-001"] == "整改通知"  # the corrected version's action
-    assert con.execute("select count(*) from marts.fct_cases where case_id = 'XJ-001'").fetchone() == (1,)
+    assert con.execute(
+        "select count(*) from marts.fct_cases where case_id = 'XJ-001'"
+    ).fetchone() == (1,)
     patrols = [r[0] for r in con.execute("select patrol_id from marts.fct_patrols").fetchall()]
     assert sorted(patrols) == ["XHY-P1", "XHY-P2", "XHY-P3", "XHY-P4", "XJ-P1", "XJ-P2"]
     leaflets = con.execute(
@@ -238,8 +401,16 @@ def test_outputs_long_form(con):
     assert rows[0]["measure"] == "份"
     assert rows[0]["quantity_per_10k"] == 500.0
     assert list(rows[0]) == [
-        "period", "unit_code", "period_start", "period_end", "output_code", "output_name",
-        "measure", "quantity", "quantity_per_10k", "is_approximate",
+        "period",
+        "unit_code",
+        "period_start",
+        "period_end",
+        "output_code",
+        "output_name",
+        "measure",
+        "quantity",
+        "quantity_per_10k",
+        "is_approximate",
     ]
     total = con.execute("select count(*) from reporting.rpt_outputs_unit_period").fetchone()[0]
     assert total == 63 * len(OUTPUT_COLUMNS)
@@ -286,7 +457,8 @@ def test_referrals_by_department(con):
 def test_range_macro_over_the_whole_pilot_equals_the_all_rows(con, macro, model, key):
     order = ", ".join(key)
     ranged = _rows(
-        con, f"select * from reporting.{macro}($from, $to) order by {order}",
+        con,
+        f"select * from reporting.{macro}($from, $to) order by {order}",
         {"from": "2011-08-01", "to": "2011-10-31"},
     )
     whole = _rows(con, f"select * from reporting.{model} where period = 'all' order by {order}")
@@ -309,15 +481,30 @@ def test_range_macro_applies_the_same_definitions_to_any_range(con):
     assert (xhy["cases_found"], xhy["cases_closed"], xhy["median_days_to_close"]) == (4, 4, 4.0)
     assert (xhy["notices_issued"], xhy["notices_complied_on_time"], xhy["penalties"]) == (1, 0, 1)
     assert (xhy["patrols"], xhy["leaflet"], xhy["leaflet_per_10k"]) == (0, 200.0, 50.0)
-    assert (xj["cases_found"], xj["cases_closed"], xj["patrol_hours"], xj["banner"]) == (2, 2, 3.75, 15.0)
+    assert (xj["cases_found"], xj["cases_closed"], xj["patrol_hours"], xj["banner"]) == (
+        2,
+        2,
+        3.75,
+        15.0,
+    )
     assert (zbb["cases_found"], zbb["closure_rate"], zbb["grid_coverage"]) == (0, None, None)
 
 
 def test_quality_files_lists_every_file_without_paths(con):
     rows = _rows(con, "select * from reporting.rpt_quality_files order by file_id")
     assert list(rows[0]) == [
-        "file_id", "file_name", "ledger", "status", "rows_read", "rows_loaded",
-        "rows_quarantined", "rows_skipped", "duplicate_of", "supersedes", "error", "ingested_at",
+        "file_id",
+        "file_name",
+        "ledger",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_skipped",
+        "duplicate_of",
+        "supersedes",
+        "error",
+        "ingested_at",
     ]
     assert [(r["file_id"], r["status"], r["duplicate_of"]) for r in rows][:4] == [
         ("f-cases-xhy-v1", "superseded", None),
@@ -334,13 +521,20 @@ def test_no_personal_data_reaches_marts_or_reporting(con):
         "where table_schema in ('marts', 'reporting') and data_type = 'VARCHAR'"
     ).fetchall()
     names = {c[2] for c in columns}
-    assert not names & {"officers", "party_name", "party_name_masked", "phone", "party_id_no", "summary", "note"}
-    officer_names = ("王建国", "李秀英", "张卫东")
+    assert not names & {
+        "officers",
+        "party_name",
+        "party_name_masked",
+        "phone",
+        "party_id_no",
+        "summary",
+        "note",
+    }
     for schema, table, column in columns:
         relation = f"{quote_ident(schema)}.{quote_ident(table)}"
         hits = con.execute(
             f"select count(*) from {relation} where regexp_matches({quote_ident(column)}, ?)",
-            ["|".join(officer_names)],
+            ["|".join(OFFICER_NAMES)],
         ).fetchone()[0]
         assert hits == 0, (schema, table, column)
 
@@ -363,13 +557,16 @@ def test_failing_test_names_itself_in_build_error(tmp_path: Path):
         "dbt build 失败 / dbt build failed: 1 node(s) did not pass\n"
         "- test unique_dim_units_unit_code: 1 failing row(s)"
     )
-    assert caught.value.hint == "fix the reference data or the models named above, then run `pilot build`"
+    assert (
+        caught.value.hint
+        == "fix the reference data or the models named above, then run `pilot build`"
+    )
     # The build let go of the warehouse: Python can open it right away.
     duckdb.connect(str(settings.warehouse)).close()
 
 
 def test_a_users_own_output_type_adds_columns(tmp_path: Path):
-    shipped = (Path(__file__).resolve().parent.parent / "data" / "reference" / "output_types.csv")
+    shipped = Path(__file__).resolve().parent.parent / "data" / "reference" / "output_types.csv"
     own = shipped.read_text(encoding="utf-8") + "MURAL,墙绘,处,宣传,墙画|墙绘\n"
     root = make_dbt_project(tmp_path / "project", {"output_types.csv": own})
     settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
@@ -377,10 +574,16 @@ def test_a_users_own_output_type_adds_columns(tmp_path: Path):
     build(settings, select="+rpt_unit_metrics")
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
-        columns = [d[0] for d in con.execute("select * from reporting.rpt_unit_metrics limit 0").description]
-        ranged = [d[0] for d in con.execute(
-            "select * from reporting.unit_metrics_between('2011-08-01', '2011-10-31') limit 0"
-        ).description]
+        columns = [
+            d[0]
+            for d in con.execute("select * from reporting.rpt_unit_metrics limit 0").description
+        ]
+        ranged = [
+            d[0]
+            for d in con.execute(
+                "select * from reporting.unit_metrics_between('2011-08-01', '2011-10-31') limit 0"
+            ).description
+        ]
     finally:
         con.close()
     assert columns[columns.index("training") + 1] == "mural"

@@ -20,14 +20,14 @@ data_dates as (
 
 last_data_date as (
 
-    select coalesce(max(data_date), {{ spine_start }}) as last_date,
+    select coalesce(max(data_date), {{ spine_start }}) as last_date
     from data_dates
 
 ),
 
 days as (
 
-    select cast(spine.date_day as date) as date_day,
+    select cast(spine.date_day as date) as date_day
     from spine
     cross join last_data_date
     where cast(spine.date_day as date) <= last_data_date.last_date
@@ -45,7 +45,7 @@ final as (
         cast({{ dbt.date_trunc('quarter', 'date_day') }} as date) as quarter_start,
         {{ dbt.last_day('date_day', 'quarter') }} as quarter_end,
         cast({{ dbt.date_trunc('year', 'date_day') }} as date) as year_start,
-        {{ dbt.last_day('date_day', 'year') }} as year_end,
+        {{ dbt.last_day('date_day', 'year') }} as year_end
     from days
 
 )

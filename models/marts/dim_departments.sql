@@ -3,7 +3,7 @@ with departments as (
     select
         upper(trim(dept_code)) as dept_code,
         trim(dept_name) as dept_name,
-        aliases,
+        aliases
     from {{ ref('departments') }}
 
 )

@@ -13,7 +13,7 @@ final as (
         item_name,
         delegating_dept,
         is_enforcement,
-        upper(trim(item_code)) like 'JF%' as is_dispute,
+        upper(trim(item_code)) like 'JF%' as is_dispute
     from catalogue
 
 )

@@ -4,8 +4,8 @@ with output_types as (
         upper(trim(output_code)) as output_code,
         trim(output_name) as output_name,
         trim(measure) as measure,
-        trim("group") as output_group,
-        aliases,
+        trim({{ adapter.quote('group') }}) as output_group,
+        aliases
     from {{ ref('output_types') }}
 
 )

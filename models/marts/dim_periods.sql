@@ -14,7 +14,7 @@ with dates as (
     select distinct
         '{{ kind }}' as period,
         {{ kind }}_start as period_start,
-        {{ kind }}_end as period_end,
+        {{ kind }}_end as period_end
     from dates
 
 ),
@@ -25,7 +25,7 @@ whole_pilot as (
     select
         'all' as period,
         cast('{{ var("pilot_start") }}' as date) as period_start,
-        max(date_day) as period_end,
+        max(date_day) as period_end
     from dates
 
 ),

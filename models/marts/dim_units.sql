@@ -8,7 +8,7 @@ grid_counts as (
 
     select
         unit_code,
-        count(*) as grid_count,
+        count(*) as grid_count
     from {{ ref('grids') }}
     group by unit_code
 
@@ -27,7 +27,7 @@ final as (
         units.population_note,
         units.area_km2,
         units.pilot_start,
-        coalesce(grid_counts.grid_count, 0) as grid_count,
+        coalesce(grid_counts.grid_count, 0) as grid_count
     from units
     left join grid_counts
         on grid_counts.unit_code = units.unit_code

@@ -21,7 +21,7 @@ cases_with_grid as (
     {#- The ledger's grid may be written as a grid code or a grid name of the unit. -#}
     select
         cases.*,
-        coalesce(grid_by_code.grid_code, grid_by_name.grid_code) as grid_code,
+        coalesce(grid_by_code.grid_code, grid_by_name.grid_code) as grid_code
     from cases
     left join grids as grid_by_code
         on grid_by_code.unit_code = cases.unit_code
@@ -72,7 +72,7 @@ final as (
         cases_with_grid.file_id,
         cases_with_grid.source_file,
         cases_with_grid.source_sheet,
-        cases_with_grid.source_row,
+        cases_with_grid.source_row
     from cases_with_grid
     left join items
         on items.item_code = cases_with_grid.item_code

@@ -24,7 +24,7 @@ final as (
         outputs.file_id,
         outputs.source_file,
         outputs.source_sheet,
-        outputs.source_row,
+        outputs.source_row
     from outputs
     left join output_types
         on output_types.output_code = outputs.output_code

@@ -15,7 +15,7 @@ patrols_with_grid as (
     {#- The ledger's grid may be written as a grid code or a grid name of the unit. -#}
     select
         patrols.*,
-        coalesce(grid_by_code.grid_code, grid_by_name.grid_code) as grid_code,
+        coalesce(grid_by_code.grid_code, grid_by_name.grid_code) as grid_code
     from patrols
     left join grids as grid_by_code
         on grid_by_code.unit_code = patrols.unit_code
@@ -35,7 +35,7 @@ durations as (
         (
             end_minute - start_minute
             + case when end_minute < start_minute then 24 * 60 else 0 end
-        ) / 60.0 as patrol_hours,
+        ) / 60.0 as patrol_hours
     from patrols_with_grid
 
 ),
@@ -58,7 +58,7 @@ final as (
         file_id,
         source_file,
         source_sheet,
-        source_row,
+        source_row
     from durations
 
 )

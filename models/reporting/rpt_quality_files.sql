@@ -19,7 +19,7 @@ final as (
         duplicate_of,
         supersedes,
         error,
-        ingested_at,
+        ingested_at
     from files
 
 )

@@ -2,7 +2,7 @@
 
 with periods as (
 
-    select period, period_start, period_end,
+    select period, period_start, period_end
     from {{ ref('dim_periods') }}
 
 ),

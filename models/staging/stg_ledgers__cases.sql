@@ -34,7 +34,7 @@ renamed as (
         {{ dbt.safe_cast("nullif(trim(source_cases.deadline), '')", "date") }} as deadline,
         {{ dbt.safe_cast("nullif(trim(source_cases.closed_date), '')", "date") }} as closed_date,
         nullif(trim(source_cases.outcome), '') as outcome,
-        {{ dbt.safe_cast("nullif(trim(source_cases.fine_yuan), '')", "decimal(18, 2)") }} as fine_yuan,
+        {{ dbt.safe_cast("nullif(trim(source_cases.fine_yuan), '')", "decimal(18, 2)") }} as fine_yuan
     from source_cases
     inner join loaded_files
         on source_cases.file_id = loaded_files.file_id

@@ -22,7 +22,7 @@ renamed as (
         coalesce(rows_skipped, 0) as rows_skipped,
         nullif(trim(error), '') as error,
         ingested_at,
-        lower(trim(status)) = 'loaded' as is_loaded,
+        lower(trim(status)) = 'loaded' as is_loaded
     from source_files
 
 )

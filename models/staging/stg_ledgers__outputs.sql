@@ -28,7 +28,7 @@ renamed as (
         {{ dbt.safe_cast("nullif(trim(source_outputs.quantity), '')", "double") }} as quantity,
         coalesce(lower(trim(source_outputs.quantity_approx)) = 'true', false) as is_approximate,
         nullif(trim(source_outputs.measure), '') as measure,
-        nullif(trim(source_outputs.place), '') as place,
+        nullif(trim(source_outputs.place), '') as place
     from source_outputs
     inner join loaded_files
         on source_outputs.file_id = loaded_files.file_id

@@ -38,7 +38,7 @@ renamed as (
         coalesce(
             {{ dbt.safe_cast("nullif(trim(source_patrols.resolved_on_spot), '')", dbt.type_int()) }},
             0
-        ) as resolved_on_spot,
+        ) as resolved_on_spot
     from source_patrols
     inner join loaded_files
         on source_patrols.file_id = loaded_files.file_id

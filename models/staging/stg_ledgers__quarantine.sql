@@ -15,7 +15,7 @@ renamed as (
         source_row,
         ledger,
         reasons,
-        row_values,
+        row_values
     from source_quarantine
 
 )

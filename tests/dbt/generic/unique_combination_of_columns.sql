@@ -5,7 +5,7 @@ with key_counts as (
 
     select
         {{ combination_of_columns | join(', ') }},
-        count(*) as occurrences,
+        count(*) as occurrences
     from {{ model }}
     group by {{ combination_of_columns | join(', ') }}
 
