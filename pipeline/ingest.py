@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from . import validate
-from .contract import LEDGERS, Ledger, header_index, match_headers, normalise_header
+from .contract import Ledger, header_index, match_headers, normalise_header
 from .errors import LedgerError, PilotError
 from .privacy import hash_id, load_secret
 from .readers import READERS, Sheet, read_file
@@ -207,7 +207,10 @@ class Ingestor:
         for sheet in sheets:
             ledger, header_at = locate_header(sheet)
             if ledger is None:
-                report.sheets.append(SheetReport(sheet.name, None, "not_a_ledger"))
+                skipped = SheetReport(sheet.name, None, "not_a_ledger")
+                report.sheets.append(skipped)
+                # Recorded, so the warehouse too says which sheets were left unread.
+                self._record_sheet(file_id, skipped)
                 continue
             frame, unknown = sheet_frame(sheet, ledger, header_at, path.name)
             sheet_report = SheetReport(
@@ -260,9 +263,11 @@ class Ingestor:
             ids = con.execute(
                 "select distinct id_in from checked where id_in is not null and id_problem(id_in) is null"
             ).fetchall()
-            con.executemany(
-                "insert into id_hashes values (?, ?)", [(i, hash_id(self.secret, i)) for (i,) in ids]
-            )
+            if ids:  # executemany refuses an empty list: a ledger may carry no ID numbers at all
+                con.executemany(
+                    "insert into id_hashes values (?, ?)",
+                    [(i, hash_id(self.secret, i)) for (i,) in ids],
+                )
         lineage = [self.load_id, file_id, path.name, sheet_name]
         raw_cols = RAW_LEDGER_COLUMNS[ledger.name]
         exprs = _RAW_SELECT[ledger.name]
@@ -283,10 +288,13 @@ class Ingestor:
                     count(*) filter (not skip and len(reasons) > 0) from checked"""
             ).fetchone()
         )
-        con.execute(
+        self._record_sheet(file_id, report)
+
+    def _record_sheet(self, file_id: str, report: SheetReport) -> None:
+        self.con.execute(
             "insert into raw.sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_id, sheet_name, ledger.name, report.header_row, report.status, report.rows_read,
-             report.rows_loaded, report.rows_quarantined, report.rows_skipped,
+            [file_id, report.sheet, report.ledger, report.header_row, report.status,
+             report.rows_read, report.rows_loaded, report.rows_quarantined, report.rows_skipped,
              json.dumps(report.unknown_columns, ensure_ascii=False)],
         )
 

@@ -56,6 +56,13 @@ MACROS = [
         when s is null or ok then null
         when regexp_full_match(plain_number(s), '-\\d+(\\.\\d+)?') then 'negative'
         else 'not_number' end""",
+    # try_cast('2.5' as bigint) rounds to 3: a count is only taken when written as whole digits.
+    """create or replace temp macro parse_int(s) as case
+        when regexp_full_match(plain_number(s), '-?\\d+') then try_cast(plain_number(s) as bigint)
+        end""",
+    # number_problem never says 'not_integer', so whole-number columns ask this one instead.
+    """create or replace temp macro int_problem(s) as
+        case when number_problem(s, false) = 'negative' then 'negative' else 'not_integer' end""",
     """create or replace temp macro id_problem(s) as case
         when s is null or regexp_full_match(s, '\\d{15}') then null
         when regexp_full_match(s, '\\d{17}[\\dXx]')
@@ -172,9 +179,10 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create or replace temp table ref_field (field varchar, header varchar)")
     fields = {(c.name, c.header) for lg in LEDGERS.values() for c in lg.columns}
     con.executemany("insert into ref_field values (?, ?)", sorted(fields))
-    con.execute("create or replace temp table ref_enum (field varchar, value varchar)")
+    con.execute("create or replace temp table ref_enum (field varchar, value varchar, pos integer)")
     con.executemany(
-        "insert into ref_enum values (?, ?)", [(f, v) for f, vs in ENUMS.items() for v in vs]
+        "insert into ref_enum values (?, ?, ?)",
+        [(f, v, i) for f, vs in ENUMS.items() for i, v in enumerate(vs)],
     )
 
 
@@ -191,7 +199,7 @@ _UNIT_AND_GRID = """
 
 _ENUM_CHECK = """case when {col} is not null and {col} not in (select value from ref_enum
         where field = '{field}') then reason('enum', '{field}', {col},
-        (select string_agg(value, '、') from ref_enum where field = '{field}')) end"""
+        (select string_agg(value, '、' order by pos) from ref_enum where field = '{field}')) end"""
 
 
 def _enum(field: str, col: str) -> str:
@@ -274,16 +282,17 @@ with normalised as (
         list_filter(regexp_split_to_array(trim(s.officers), '[、，,;；\\s]+'), lambda x: x <> '')
             as officer_list,
         fold(s.issues_found) as issues_in,
-        try_cast(plain_number(fold(s.issues_found)) as bigint) as issues_found,
+        parse_int(fold(s.issues_found)) as issues_found,
         fold(s.resolved_on_spot) as resolved_in,
-        try_cast(plain_number(fold(s.resolved_on_spot)) as bigint) as resolved_on_spot,
+        parse_int(fold(s.resolved_on_spot)) as resolved_on_spot,
         s.note
     from src s
     {_UNIT_AND_GRID}
 ),
 ranked as (
     select n.*,
-        array_to_string(officer_list, '、') as officers, len(officer_list) as officer_count,
+        array_to_string(officer_list, '、') as officers,
+        coalesce(len(officer_list), 0) as officer_count,
         row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.patrol_id order by n.source_row)
             as dup_rank,
         min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.patrol_id) as dup_first,
@@ -302,9 +311,9 @@ select *, list_filter([
     case when start_in is not null and start_time is null then reason('time_format', 'start_time', start_in, null) end,
     case when end_in is not null and end_time is null then reason('time_format', 'end_time', end_in, null) end,
     case when issues_in is not null and (issues_found is null or issues_found < 0)
-        then reason(coalesce(number_problem(issues_in, false), 'not_integer'), 'issues_found', issues_in, null) end,
+        then reason(int_problem(issues_in), 'issues_found', issues_in, null) end,
     case when resolved_in is not null and (resolved_on_spot is null or resolved_on_spot < 0)
-        then reason(coalesce(number_problem(resolved_in, false), 'not_integer'), 'resolved_on_spot', resolved_in, null) end,
+        then reason(int_problem(resolved_in), 'resolved_on_spot', resolved_in, null) end,
     case when resolved_on_spot > coalesce(issues_found, 0)
         then reason('resolved_exceeds_found', 'resolved_on_spot', resolved_in, coalesce(issues_in, '0')) end,
     {_DUPLICATES.format(id='patrol_id')}
