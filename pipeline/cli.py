@@ -7,7 +7,7 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -24,7 +24,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 out = Console(highlight=False)
 
 
@@ -69,10 +69,14 @@ state = State()
 @app.callback()
 def main_options(
     warehouse: Annotated[
-        Optional[Path],
-        typer.Option(help="仓库文件 / warehouse file (default: $PILOT_WAREHOUSE or data/warehouse.duckdb)"),
+        Path | None,
+        typer.Option(
+            help="仓库文件 / warehouse file (default: $PILOT_WAREHOUSE or data/warehouse.duckdb)"
+        ),
     ] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress output")] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress output")
+    ] = False,
 ) -> None:
     state.settings = Settings.from_env(warehouse)
     state.quiet = quiet
@@ -80,8 +84,12 @@ def main_options(
 
 def _progress() -> Progress:
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        console=err, disable=state.quiet or not err.is_terminal, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        disable=state.quiet or not err.is_terminal,
+        transient=True,
     )
 
 
@@ -96,20 +104,35 @@ def _ingest(paths: list[Path], command: str) -> bool:
             progress.update(task, advance=1, description=f"入库 / ingest {path.name}")
 
         result = ingest(state.settings, files, progress=advance, command=command)
-    table = Table("文件 / file", "状态 / status", "读取 read", "入库 loaded", "隔离 quarantined",
-                  "跳过 skipped", title="入库结果 / ingest result")
+    table = Table(
+        "文件 / file",
+        "状态 / status",
+        "读取 read",
+        "入库 loaded",
+        "隔离 quarantined",
+        "跳过 skipped",
+        title="入库结果 / ingest result",
+    )
     for f in result.files:
         status = f.status + (f" ({f.duplicate_of})" if f.duplicate_of else "")
-        table.add_row(f.path.name, status, str(f.total("rows_read")), str(f.total("rows_loaded")),
-                      str(f.total("rows_quarantined")), str(f.total("rows_skipped")))
+        table.add_row(
+            f.path.name,
+            status,
+            str(f.total("rows_read")),
+            str(f.total("rows_loaded")),
+            str(f.total("rows_quarantined")),
+            str(f.total("rows_skipped")),
+        )
     if not state.quiet:
         err.print(table)
     for f in result.failed:
-        err.print(f"[red]错误 / error[/red]: {f.error}", markup=True, highlight=False)
+        err.print(f"错误 / error: {f.error}", markup=False, highlight=False)
     quarantined = sum(f.total("rows_quarantined") for f in result.files)
     if quarantined and not state.quiet:
-        err.print(f"{quarantined} 行被隔离，详见 `pilot quality` / {quarantined} row(s) quarantined: "
-                  "see `pilot quality`")
+        err.print(
+            f"{quarantined} 行被隔离，详见 `pilot quality` / {quarantined} row(s) quarantined: "
+            "see `pilot quality`"
+        )
     return not result.failed
 
 
@@ -123,7 +146,12 @@ def _build() -> None:
 
 @app.command()
 def run(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="台账文件或文件夹 / ledger files or folders (default: the demo ledgers)")] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="台账文件或文件夹 / ledger files or folders (default: the demo ledgers)"
+        ),
+    ] = None,
     lang: Annotated[Lang, typer.Option(help="报告语言 / report language")] = Lang.zh,
 ) -> None:
     """入库、构建、出报告 / ingest, build and report in one go."""
@@ -139,7 +167,9 @@ def run(
 
 @app.command("ingest")
 def ingest_command(
-    paths: Annotated[list[Path], typer.Argument(help="台账文件或文件夹 (.xlsx, .csv) / ledger files or folders")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="台账文件或文件夹 (.xlsx, .csv) / ledger files or folders")
+    ],
 ) -> None:
     """台账入库 / ingest ledger files into the warehouse's raw schema."""
     if not _ingest(paths, "ingest"):
@@ -156,7 +186,9 @@ def build_command() -> None:
 
 @app.command()
 def report(
-    out_dir: Annotated[Optional[Path], typer.Option("--out", help="输出文件夹 / output folder (default: reports/)")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="输出文件夹 / output folder (default: reports/)")
+    ] = None,
     lang: Annotated[Lang, typer.Option(help="报告语言 / report language")] = Lang.zh,
 ) -> None:
     """生成报告 / write the HTML reports."""
@@ -170,16 +202,29 @@ def report(
 def export(
     what: Annotated[ExportWhat, typer.Argument(help="metrics | outputs | referrals")],
     period: Annotated[Period, typer.Option(help="统计周期 / period")] = Period.month,
-    date_from: Annotated[Optional[str], typer.Option("--from", help="起始日期 / from date (YYYY-MM-DD)")] = None,
-    date_to: Annotated[Optional[str], typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="起始日期 / from date (YYYY-MM-DD)")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")
+    ] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="格式 / format")] = ExportFormat.csv,
-    out_file: Annotated[Optional[Path], typer.Option("--out", help="输出文件 / output file (default: stdout)")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="输出文件 / output file (default: stdout)")
+    ] = None,
 ) -> None:
     """导出指标 / export metrics, campaign outputs or referrals per unit and period."""
     from .export import export as do_export
 
-    result = do_export(state.settings, what.value, period=period.value, date_from=date_from,
-                       date_to=date_to, fmt=fmt.value, out=out_file)
+    result = do_export(
+        state.settings,
+        what.value,
+        period=period.value,
+        date_from=date_from,
+        date_to=date_to,
+        fmt=fmt.value,
+        out=out_file,
+    )
     if isinstance(result, Path):
         err.print(f"已导出 / written: {result}")
     else:
@@ -188,7 +233,9 @@ def export(
 
 @app.command()
 def quality(
-    fmt: Annotated[QualityFormat, typer.Option("--format", help="table | json")] = QualityFormat.table,
+    fmt: Annotated[
+        QualityFormat, typer.Option("--format", help="table | json")
+    ] = QualityFormat.table,
 ) -> None:
     """数据质量：每个文件的读取、入库、隔离、跳过行数及隔离原因 / per-file accounting and quarantine."""
     from .quality import FILE_COLUMNS
@@ -212,21 +259,25 @@ def quality(
 
 @app.command()
 def demo(
-    out_dir: Annotated[Optional[Path], typer.Argument(help="输出文件夹 / output folder (default: data/demo)")] = None,
+    out_dir: Annotated[
+        Path | None, typer.Argument(help="输出文件夹 / output folder (default: data/demo)")
+    ] = None,
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2011,
 ) -> None:
     """重新生成示例台账 / regenerate the demo ledgers."""
     from .demo import generate_demo
 
     files = generate_demo(out_dir or state.settings.demo_dir, seed=seed)
-    out.print(f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
-              f"{out_dir or state.settings.demo_dir}")
+    out.print(
+        f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
+        f"{out_dir or state.settings.demo_dir}"
+    )
 
 
 def main() -> None:
     """Console entry point: library errors become one message with a hint, never a traceback."""
     try:
-        app(standalone_mode=False)
+        sys.exit(app(standalone_mode=False) or 0)
     except PilotError as exc:
         err.print(f"错误 / error: {exc.message}", highlight=False, markup=False)
         if exc.hint:
@@ -237,7 +288,7 @@ def main() -> None:
     except typer.Abort:
         err.print("已取消 / aborted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence against a traceback
+    except Exception as exc:
         import click
 
         if isinstance(exc, click.ClickException):
@@ -245,9 +296,12 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if os.environ.get("PILOT_DEBUG"):
             raise
-        err.print(f"内部错误 / internal error: {type(exc).__name__}: {exc}", highlight=False,
-                  markup=False)
-        err.print("提示 / hint: set PILOT_DEBUG=1 to see the traceback, and report it", markup=False)
+        err.print(
+            f"内部错误 / internal error: {type(exc).__name__}: {exc}", highlight=False, markup=False
+        )
+        err.print(
+            "提示 / hint: set PILOT_DEBUG=1 to see the traceback, and report it", markup=False
+        )
         sys.exit(2)
 
 

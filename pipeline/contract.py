@@ -134,7 +134,7 @@ def match_headers(cells: list[object]) -> tuple[Ledger | None, int]:
         matched = {index[h].name for h in normalised if h in index}
         required = {c.name for c in ledger.required}
         # A header row must carry the ledger's id column and most of its required columns.
-        if ledger.id_column in matched and len(matched & required) >= max(2, len(required) - 2):
-            if len(matched) > best[1]:
-                best = (ledger, len(matched))
+        carries_enough = len(matched & required) >= max(2, len(required) - 2)
+        if ledger.id_column in matched and carries_enough and len(matched) > best[1]:
+            best = (ledger, len(matched))
     return best

@@ -99,7 +99,8 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
         path = Path(path)
         if path.is_dir():
             found += sorted(
-                p for p in path.rglob("*")
+                p
+                for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in READERS and not p.name.startswith("~$")
             )
         elif path.exists():
@@ -118,7 +119,9 @@ def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
     return None, -1
 
 
-def sheet_frame(sheet: Sheet, ledger: Ledger, header_at: int, file_name: str) -> tuple[pd.DataFrame, list[str]]:
+def sheet_frame(
+    sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
+) -> tuple[pd.DataFrame, list[str]]:
     """Rows below the header as one text column per contract column, plus unknown columns as JSON."""
     index = header_index(ledger)
     header = sheet.rows[header_at]
@@ -139,17 +142,20 @@ def sheet_frame(sheet: Sheet, ledger: Ledger, header_at: int, file_name: str) ->
             f"header on row {sheet.row_numbers[header_at]} lacks required column(s): {names}",
             hint="add the column with its Chinese header (see the ledger template)",
         )
-    body = sheet.rows[header_at + 1:]
+    body = sheet.rows[header_at + 1 :]
     width = len(header)
-    data: dict[str, list] = {"source_row": sheet.row_numbers[header_at + 1:]}
+    data: dict[str, list] = {"source_row": sheet.row_numbers[header_at + 1 :]}
     padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in body]
     data["first_cell"] = [next((c for c in row if c is not None), None) for row in padded]
     for col in ledger.columns:
         pos = positions.get(col.name)
         data[col.name] = [row[pos] for row in padded] if pos is not None else [None] * len(padded)
     data["extra_columns"] = [
-        json.dumps({name: row[pos] for pos, name in extras if row[pos] is not None},
-                   ensure_ascii=False) if any(row[pos] is not None for pos, _ in extras) else None
+        json.dumps(
+            {name: row[pos] for pos, name in extras if row[pos] is not None}, ensure_ascii=False
+        )
+        if any(row[pos] is not None for pos, _ in extras)
+        else None
         for row in padded
     ]
     return pd.DataFrame(data), [name for _, name in extras]
@@ -214,7 +220,11 @@ class Ingestor:
                 continue
             frame, unknown = sheet_frame(sheet, ledger, header_at, path.name)
             sheet_report = SheetReport(
-                sheet.name, ledger.name, "read", sheet.row_numbers[header_at], unknown_columns=unknown
+                sheet.name,
+                ledger.name,
+                "read",
+                sheet.row_numbers[header_at],
+                unknown_columns=unknown,
             )
             frames.append((sheet, ledger, frame, sheet_report))
             report.sheets.append(sheet_report)
@@ -293,9 +303,18 @@ class Ingestor:
     def _record_sheet(self, file_id: str, report: SheetReport) -> None:
         self.con.execute(
             "insert into raw.sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [file_id, report.sheet, report.ledger, report.header_row, report.status,
-             report.rows_read, report.rows_loaded, report.rows_quarantined, report.rows_skipped,
-             json.dumps(report.unknown_columns, ensure_ascii=False)],
+            [
+                file_id,
+                report.sheet,
+                report.ledger,
+                report.header_row,
+                report.status,
+                report.rows_read,
+                report.rows_loaded,
+                report.rows_quarantined,
+                report.rows_skipped,
+                json.dumps(report.unknown_columns, ensure_ascii=False),
+            ],
         )
 
     @staticmethod
@@ -334,16 +353,29 @@ class Ingestor:
                 group by b.source_row
             )
             select ?, ?, ?, ?, s.source_row, ?, to_json(q.reasons),
-                to_json(struct_pack({', '.join(values)}))
+                to_json(struct_pack({", ".join(values)}))
             from messages q join src s on s.source_row = q.source_row"""
 
     def _record_file(self, report: FileReport, sha: str, size: int) -> None:
         self.con.execute(
             "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
-            [report.file_id, self.load_id, report.path.name, str(report.path.resolve()), sha, size,
-             report.status, report.duplicate_of, report.supersedes, report.ledgers,
-             report.total("rows_read"), report.total("rows_loaded"),
-             report.total("rows_quarantined"), report.total("rows_skipped"), report.error],
+            [
+                report.file_id,
+                self.load_id,
+                report.path.name,
+                str(report.path.resolve()),
+                sha,
+                size,
+                report.status,
+                report.duplicate_of,
+                report.supersedes,
+                report.ledgers,
+                report.total("rows_read"),
+                report.total("rows_loaded"),
+                report.total("rows_quarantined"),
+                report.total("rows_skipped"),
+                report.error,
+            ],
         )
 
 

@@ -8,7 +8,13 @@ from .settings import Settings
 from .warehouse import connect
 
 FILE_COLUMNS = (
-    "file", "ledger", "status", "rows_read", "rows_loaded", "rows_quarantined", "rows_skipped",
+    "file",
+    "ledger",
+    "status",
+    "rows_read",
+    "rows_loaded",
+    "rows_quarantined",
+    "rows_skipped",
     "duplicate_of",
 )
 

@@ -106,10 +106,14 @@ RULES: dict[str, tuple[str, str]] = {
         "{header} '{value}' is not a real calendar date",
     ),
     "date_format": (
-        "{header}“{value}”不是可识别的日期，可写作 2011-08-15、2011/8/15、2011.8.15、"
-        "2011年8月15日 或 20110815",
-        "{header} '{value}' is not a date; write 2011-08-15, 2011/8/15, 2011.8.15, "
-        "2011年8月15日 or 20110815",
+        (
+            "{header}“{value}”不是可识别的日期，可写作 2011-08-15、2011/8/15、2011.8.15、"
+            "2011年8月15日 或 20110815"
+        ),
+        (
+            "{header} '{value}' is not a date; write 2011-08-15, 2011/8/15, 2011.8.15, "
+            "2011年8月15日 or 20110815"
+        ),
     ),
     "time_format": (
         "{header}“{value}”不是有效时间，应写作 时:分（如 08:30）",
@@ -152,8 +156,10 @@ RULES: dict[str, tuple[str, str]] = {
     ),
     "invalid_id_no": (
         "身份证号“{value}”不是有效的18位（含校验位）或15位号码；若在 Excel 中以数字录入，请设为文本后重新录入",
-        "ID number '{value}' is not a valid 18-digit (with check digit) or 15-digit number; "
-        "if Excel stored it as a number, format the column as text and retype it",
+        (
+            "ID number '{value}' is not a valid 18-digit (with check digit) or 15-digit number; "
+            "if Excel stored it as a number, format the column as text and retype it"
+        ),
     ),
     "duplicate_in_file": (
         "{header}“{value}”在本单位重复，与本表第{detail}行相同",
@@ -255,16 +261,16 @@ select *, list_filter([
     case when date_problem(deadline_in) is not null then reason(date_problem(deadline_in), 'deadline', deadline_in, null) end,
     case when date_problem(closed_in) is not null then reason(date_problem(closed_in), 'closed_date', closed_in, null) end,
     case when closed_date < found_date then reason('closed_before_found', 'closed_date', closed_in, found_in) end,
-    {_enum('source', 'source')},
-    {_enum('action', 'action')},
-    {_enum('outcome', 'outcome')},
+    {_enum("source", "source")},
+    {_enum("action", "action")},
+    {_enum("outcome", "outcome")},
     case when item_code is not null and item_known is null then reason('unknown_item', 'item_code', item_code, null) end,
     case when action = '移交' and referred_in is null then reason('referral_needs_department', 'referred_to', null, null) end,
     case when referred_in is not null and referred_to is null then reason('unknown_department', 'referred_to', referred_in, null) end,
     case when id_problem(id_in) is not null then reason('invalid_id_no', 'party_id_no', mask_value(id_in), null) end,
     case when fine_in is not null and (fine_yuan is null or fine_yuan < 0)
         then reason(coalesce(number_problem(fine_in, false), 'not_number'), 'fine_yuan', fine_in, null) end,
-    {_DUPLICATES.format(id='case_id')}
+    {_DUPLICATES.format(id="case_id")}
 ], lambda r: r is not null) as reasons
 from ranked
 """,
@@ -316,7 +322,7 @@ select *, list_filter([
         then reason(int_problem(resolved_in), 'resolved_on_spot', resolved_in, null) end,
     case when resolved_on_spot > coalesce(issues_found, 0)
         then reason('resolved_exceeds_found', 'resolved_on_spot', resolved_in, coalesce(issues_in, '0')) end,
-    {_DUPLICATES.format(id='patrol_id')}
+    {_DUPLICATES.format(id="patrol_id")}
 ], lambda r: r is not null) as reasons
 from ranked
 """,
@@ -361,7 +367,7 @@ select *, list_filter([
         then reason('measure_mismatch', 'quantity', quantity_in, type_measure) end,
     case when measure is not null and output_code is not null and measure <> type_measure
         then reason('measure_mismatch', 'measure', measure, type_measure) end,
-    {_DUPLICATES.format(id='activity_id')}
+    {_DUPLICATES.format(id="activity_id")}
 ], lambda r: r is not null) as reasons
 from ranked
 """,

@@ -15,17 +15,49 @@ LINEAGE = ("load_id", "file_id", "source_file", "source_sheet", "source_row")
 # output codes resolved from aliases, personal data already masked) plus lineage. Staging casts.
 RAW_LEDGER_COLUMNS: dict[str, tuple[str, ...]] = {
     "cases": (
-        "case_id", "unit_code", "grid", "found_date", "source", "item_code", "summary",
-        "party_name_masked", "party_id_hash", "action", "referred_to", "deadline",
-        "closed_date", "outcome", "fine_yuan", "extra_columns",
+        "case_id",
+        "unit_code",
+        "grid",
+        "found_date",
+        "source",
+        "item_code",
+        "summary",
+        "party_name_masked",
+        "party_id_hash",
+        "action",
+        "referred_to",
+        "deadline",
+        "closed_date",
+        "outcome",
+        "fine_yuan",
+        "extra_columns",
     ),
     "patrols": (
-        "patrol_id", "unit_code", "grid", "date", "start_time", "end_time", "officers",
-        "officer_count", "issues_found", "resolved_on_spot", "note", "extra_columns",
+        "patrol_id",
+        "unit_code",
+        "grid",
+        "date",
+        "start_time",
+        "end_time",
+        "officers",
+        "officer_count",
+        "issues_found",
+        "resolved_on_spot",
+        "note",
+        "extra_columns",
     ),
     "outputs": (
-        "activity_id", "unit_code", "date", "campaign", "output_code", "quantity",
-        "quantity_approx", "measure", "place", "note", "extra_columns",
+        "activity_id",
+        "unit_code",
+        "date",
+        "campaign",
+        "output_code",
+        "quantity",
+        "quantity_approx",
+        "measure",
+        "place",
+        "note",
+        "extra_columns",
     ),
 }
 
@@ -57,8 +89,11 @@ def quote_ident(name: str) -> str:
 def raw_ledger_ddl(ledger: str) -> str:
     cols = ", ".join(
         [
-            "load_id varchar", "file_id varchar", "source_file varchar",
-            "source_sheet varchar", "source_row integer",
+            "load_id varchar",
+            "file_id varchar",
+            "source_file varchar",
+            "source_sheet varchar",
+            "source_row integer",
         ]
         + [f"{quote_ident(c)} varchar" for c in RAW_LEDGER_COLUMNS[ledger]]
     )

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import openpyxl
-import pytest
 from helpers_ingest import fixture
 
 PILOT = Path(sys.executable).parent / "pilot"
@@ -55,11 +54,6 @@ def test_ingest_missing_path_is_one_clear_error(tmp_path):
     assert result.stdout == ""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py: stderr Console wraps at 80 columns when not a "
-    "terminal, splitting messages users grep for (Console(stderr=True, soft_wrap=True))",
-)
 def test_ingest_missing_path_message_is_not_wrapped_in_a_log(tmp_path):
     missing = tmp_path / ("很长的文件夹名称" * 4) / "案件台账.xlsx"
     result = pilot(tmp_path, "ingest", str(missing), columns=None)
@@ -78,11 +72,6 @@ def test_ingest_failed_file_prints_its_message(tmp_path):
     assert result.stderr == MISSING_COLUMN
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.main ignores the exit code app(standalone_mode=False) "
-    "returns for typer.Exit, so a failed file exits 0",
-)
 def test_ingest_failed_file_exits_1(tmp_path):
     result = pilot(
         tmp_path,
@@ -94,11 +83,6 @@ def test_ingest_failed_file_exits_1(tmp_path):
     assert (result.returncode, result.stderr) == (1, MISSING_COLUMN)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli.py prints the failed file's message with markup=True: "
-    "a sheet name like [sheet1] is taken for a style tag and vanishes",
-)
 def test_ingest_failed_workbook_message_keeps_the_sheet_name(tmp_path):
     wb = openpyxl.Workbook()
     wb.active.title = "sheet1"
