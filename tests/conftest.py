@@ -98,6 +98,12 @@ f-outputs,XJ-A1,XJ,2011-09-10,BANNER,15,false
 f-outputs,XJ-A2,XJ,2011-10-15,SIGNBOARD,30,false
 """
 
+# A row ingest rejected; its masked values must not reach reporting.
+QUARANTINE_CSV = """\
+file_id,source_file,source_sheet,source_row,ledger,reasons,row_values
+f-cases-xj,兴泾案件台账.csv,Sheet1,9,cases,发现日期无效 / invalid found_date: 11.8.15,"{""当事人"": ""马某""}"
+"""
+
 
 def make_dbt_project(dest: Path, reference: Mapping[str, str] | None = None) -> Path:
     """Copy the dbt project to `dest` with the shipped reference data, some files replaced."""
@@ -138,6 +144,8 @@ def write_raw_fixture(warehouse: Path) -> None:
         ensure_raw_schema(con)
         columns, rows = read_csv_block(FILES_CSV)
         insert_rows(con, "files", ("load_id", *columns), [("load-1", *row) for row in rows])
+        columns, rows = read_csv_block(QUARANTINE_CSV)
+        insert_rows(con, "quarantine", ("load_id", *columns), [("load-1", *row) for row in rows])
         for table, block in (
             ("cases", CASES_CSV),
             ("patrols", PATROLS_CSV),

@@ -515,6 +515,21 @@ def test_quality_files_lists_every_file_without_paths(con):
     assert len(rows) == 8
 
 
+def test_quality_quarantine_gives_reasons_not_values(con):
+    rows = _rows(con, "select * from reporting.rpt_quality_quarantine")
+    assert rows == [
+        {
+            "file_id": "f-cases-xj",
+            "file_name": "兴泾案件台账.csv",
+            "file_status": "loaded",
+            "source_sheet": "Sheet1",
+            "source_row": 9,
+            "ledger": "cases",
+            "reasons": "发现日期无效 / invalid found_date: 11.8.15",
+        }
+    ]
+
+
 def test_no_personal_data_reaches_marts_or_reporting(con):
     columns = con.execute(
         "select table_schema, table_name, column_name from information_schema.columns "
