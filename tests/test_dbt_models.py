@@ -566,8 +566,12 @@ def test_failing_test_names_itself_in_build_error(tmp_path: Path):
     root = make_dbt_project(tmp_path / "project", {"units.csv": duplicated})
     settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
     write_raw_fixture(settings.warehouse)
+    finished = []
     with pytest.raises(BuildError) as caught:
-        build(settings, select="+dim_units")
+        build(settings, select="+dim_units", on_node=finished.append)
+    statuses = {(n.resource_type, n.name): n.status for n in finished}
+    assert statuses[("seed", "units")] == "success"
+    assert statuses[("test", "unique_dim_units_unit_code")] == "fail"
     assert caught.value.message == (
         "dbt build 失败 / dbt build failed: 1 node(s) did not pass\n"
         "- test unique_dim_units_unit_code: 1 failing row(s)"
