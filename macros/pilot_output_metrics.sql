@@ -32,8 +32,10 @@
             coalesce(sum(outputs.quantity), 0) as quantity,
             count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
         from unit_period_types
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.reporting_unit_code = unit_period_types.unit_code
         left join {{ pilot_ref('fct_outputs') }} as outputs
-            on outputs.unit_code = unit_period_types.unit_code
+            on outputs.unit_code = members.unit_code
             and outputs.output_code = unit_period_types.output_code
             and outputs.output_date >= unit_period_types.period_start
             and outputs.output_date <= unit_period_types.period_end

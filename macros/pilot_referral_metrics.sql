@@ -28,8 +28,10 @@
             unit_period_departments.dept_name,
             count(cases.case_id) as referrals
         from unit_period_departments
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.reporting_unit_code = unit_period_departments.unit_code
         left join {{ pilot_ref('fct_cases') }} as cases
-            on cases.unit_code = unit_period_departments.unit_code
+            on cases.unit_code = members.unit_code
             and cases.referred_to = unit_period_departments.dept_code
             and cases.is_referral
             and cases.found_date >= unit_period_departments.period_start

@@ -34,8 +34,10 @@
             count(case when cases.is_dispute_resolved then 1 end) as disputes_resolved,
             count(case when cases.is_corrected_on_spot then 1 end) as corrected_on_spot
         from unit_periods
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.reporting_unit_code = unit_periods.unit_code
         left join {{ pilot_ref('fct_cases') }} as cases
-            on cases.unit_code = unit_periods.unit_code
+            on cases.unit_code = members.unit_code
             and cases.found_date >= unit_periods.period_start
             and cases.found_date <= unit_periods.period_end
         group by
@@ -56,10 +58,13 @@
             coalesce(sum(patrols.patrol_hours), 0) as patrol_hours,
             coalesce(sum(patrols.officer_hours), 0) as officer_hours,
             coalesce(sum(patrols.issues_found), 0) as issues_found,
-            count(distinct patrols.grid_code) as grids_patrolled
+            count(distinct {{ dbt.concat(['patrols.unit_code', "'/'", 'patrols.grid_code']) }})
+                as grids_patrolled
         from unit_periods
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.reporting_unit_code = unit_periods.unit_code
         left join {{ pilot_ref('fct_patrols') }} as patrols
-            on patrols.unit_code = unit_periods.unit_code
+            on patrols.unit_code = members.unit_code
             and patrols.patrol_date >= unit_periods.period_start
             and patrols.patrol_date <= unit_periods.period_end
         group by

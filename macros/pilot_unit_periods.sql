@@ -1,5 +1,5 @@
 {% macro pilot_unit_periods(periods) -%}
-    {#- Every unit in every period of `periods` (period, period_start, period_end): the rows
+    {#- Every reporting unit (each pilot unit and the pilot total) in every period of `periods` (period, period_start, period_end): the rows
         reports are made of, so that a unit with no activity gets zeros, not a missing row. -#}
     select
         periods.period,
@@ -10,5 +10,5 @@
         units.population,
         units.grid_count
     from {{ periods }} as periods
-    cross join {{ pilot_ref('dim_units') }} as units
+    cross join {{ pilot_ref('dim_reporting_units') }} as units
 {%- endmacro %}

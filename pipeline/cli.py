@@ -140,8 +140,12 @@ def _build() -> None:
     from .build import build
 
     with _progress() as progress:
-        progress.add_task("构建指标 / dbt build", total=None)
-        build(state.settings)
+        task = progress.add_task("构建指标 / dbt build", total=None)
+
+        def advance(node) -> None:
+            progress.update(task, advance=1, description=f"构建指标 / dbt build: {node.name}")
+
+        build(state.settings, on_node=advance)
 
 
 @app.command()
@@ -152,6 +156,10 @@ def run(
             help="台账文件或文件夹 / ledger files or folders (default: the demo ledgers)"
         ),
     ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="报告输出文件夹 / report folder (default: reports/)"),
+    ] = None,
     lang: Annotated[Lang, typer.Option(help="报告语言 / report language")] = Lang.zh,
 ) -> None:
     """入库、构建、出报告 / ingest, build and report in one go."""
@@ -159,7 +167,7 @@ def run(
 
     ok = _ingest(paths or [state.settings.demo_dir], "run")
     _build()
-    index = write_report(state.settings, lang=lang.value)
+    index = write_report(state.settings, out_dir=out_dir, lang=lang.value)
     out.print(f"报告 / report: {index}")
     if not ok:
         raise typer.Exit(1)

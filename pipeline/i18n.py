@@ -52,6 +52,7 @@ UNIT_NAMES_EN = {
     "XHY": "Xihuayuan Road Sub-district",
     "XJ": "Xingjing Town",
     "ZBB": "Zhenbeibao Town",
+    "ALL": "All pilot units",
 }
 
 TEXT: dict[str, tuple[str, str]] = {

@@ -16,7 +16,7 @@ from plotly.subplots import make_subplots
 from . import i18n
 from .errors import WarehouseError
 from .export import fetch
-from .settings import Settings
+from .settings import ALL_UNITS_CODE, Settings
 from .warehouse import connect
 
 METRICS_REL = "reporting.rpt_unit_metrics"
@@ -110,16 +110,17 @@ def _read(settings: Settings) -> tuple[list[dict], list[dict], set[tuple]]:
         monthly = _records(
             *fetch(
                 con,
-                f"select * from {METRICS_REL} where period = ? order by unit_code, period_start",
-                ["month"],
+                f"select * from {METRICS_REL} where period = ? and unit_code <> ? "
+                "order by unit_code, period_start",
+                ["month", ALL_UNITS_CODE],
                 METRICS_REL,
             )
         )
         whole = _records(
             *fetch(
                 con,
-                f"select * from {METRICS_REL} where period = ? order by unit_code",
-                ["all"],
+                f"select * from {METRICS_REL} where period = ? order by unit_code = ?, unit_code",
+                ["all", ALL_UNITS_CODE],
                 METRICS_REL,
             )
         )
@@ -321,7 +322,11 @@ def _iso(value: Any) -> str:
 
 def render(monthly: list[dict], whole: list[dict], approx: set[tuple], lang: str) -> str:
     """The page as HTML text; plotly.js is loaded from the file beside it."""
-    units = [(r["unit_code"], r.get("unit_name") or r["unit_code"]) for r in whole]
+    units = [
+        (r["unit_code"], r.get("unit_name") or r["unit_code"])
+        for r in whole
+        if r["unit_code"] != ALL_UNITS_CODE
+    ]
     fig = monthly_figure(monthly, units, approx, lang)
     figure_html = pio.to_html(
         fig,

@@ -9,6 +9,8 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WAREHOUSE_ENV = "PILOT_WAREHOUSE"
 SECRET_ENV = "PILOT_SECRET_FILE"
+# The reporting unit standing for all pilot units together (dbt var all_units_code).
+ALL_UNITS_CODE = "ALL"
 
 
 @dataclass(frozen=True)

@@ -75,16 +75,16 @@ f-cases-xj-copy,XJ-001,XJ,2011-08-05,GT04,移交,GT,,2011-08-06,已移交,
 
 # Officer names must never reach marts or reporting. XHY-P2 crosses midnight (2.5 hours) and
 # names its grid rather than coding it; XHY-P4 starts on 31 October and ends in November.
-OFFICER_NAMES = ("王建国", "李秀英", "张卫东")
+OFFICER_NAMES = ("队员甲", "队员乙", "队员丙")
 PATROLS_CSV = """\
 file_id,patrol_id,unit_code,grid,date,start_time,end_time,officers,officer_count,issues_found,resolved_on_spot
-f-patrols-old,XHY-P9,XHY,XHY-04,2011-08-02,08:00,18:00,王建国,1,9,0
-f-patrols,XHY-P1,XHY,XHY-01,2011-08-02,08:00,11:30,王建国、李秀英,2,2,1
-f-patrols,XHY-P2,XHY,第二网格,2011-08-10,22:30,01:00,王建国、李秀英、张卫东,3,1,1
-f-patrols,XHY-P3,XHY,XHY-01,2011-09-15,09:00,10:00,张卫东,1,0,0
-f-patrols,XHY-P4,XHY,XHY-03,2011-10-31,23:00,02:00,王建国、张卫东,2,3,2
-f-patrols,XJ-P1,XJ,XJ-01,2011-08-20,14:00,17:45,李秀英、王建国,2,4,4
-f-patrols,XJ-P2,XJ,,2011-09-20,08:15,09:00,张卫东,1,0,0
+f-patrols-old,XHY-P9,XHY,XHY-04,2011-08-02,08:00,18:00,队员甲,1,9,0
+f-patrols,XHY-P1,XHY,XHY-01,2011-08-02,08:00,11:30,队员甲、队员乙,2,2,1
+f-patrols,XHY-P2,XHY,第二网格,2011-08-10,22:30,01:00,队员甲、队员乙、队员丙,3,1,1
+f-patrols,XHY-P3,XHY,XHY-01,2011-09-15,09:00,10:00,队员丙,1,0,0
+f-patrols,XHY-P4,XHY,XHY-03,2011-10-31,23:00,02:00,队员甲、队员丙,2,3,2
+f-patrols,XJ-P1,XJ,XJ-01,2011-08-20,14:00,17:45,队员乙、队员甲,2,4,4
+f-patrols,XJ-P2,XJ,,2011-09-20,08:15,09:00,队员丙,1,0,0
 """
 
 OUTPUTS_CSV = """\

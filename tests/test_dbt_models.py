@@ -14,7 +14,7 @@ from pipeline.errors import BuildError
 from pipeline.settings import Settings
 from pipeline.warehouse import connect, quote_ident
 
-POPULATION = {"XHY": 40000, "XJ": 25000, "ZBB": 20000}
+POPULATION = {"XHY": 40000, "XJ": 25000, "ZBB": 20000, "ALL": 85000}
 OUTPUT_COLUMNS = (
     "leaflet",
     "banner",
@@ -313,8 +313,9 @@ def test_every_unit_appears_in_every_period_from_pilot_start_to_last_data_date(c
             "select period, count(*) from reporting.rpt_unit_metrics group by period"
         ).fetchall()
     )
-    # 1 Aug to 31 Oct 2011 (the last patrol): 14 Monday weeks, 3 months, 2 quarters, 1 year.
-    assert counts == {"week": 14 * 3, "month": 3 * 3, "quarter": 2 * 3, "year": 3, "all": 3}
+    # 1 Aug to 31 Oct 2011 (the last patrol): 14 Monday weeks, 3 months, 2 quarters, 1 year,
+    # for three units and the pilot total.
+    assert counts == {"week": 14 * 4, "month": 3 * 4, "quarter": 2 * 4, "year": 4, "all": 4}
     spans = con.execute(
         "select distinct period, period_start, period_end from reporting.rpt_unit_metrics "
         "where period in ('all', 'quarter', 'year') order by period, period_start"
@@ -341,6 +342,19 @@ def test_every_count_has_its_rate_per_10k_residents(con):
     aug = _metrics(con)[("month", "XHY", AUG)]
     assert aug["cases_found_per_10k"] == 1.0  # 4 cases, 40,000 residents
     assert aug["leaflet_per_10k"] == 450.0
+
+
+def test_pilot_total_is_the_units_together(con):
+    metrics = _metrics(con)
+    for (period, unit, start), total in metrics.items():
+        if unit != "ALL":
+            continue
+        units = [metrics[(period, u, start)] for u in ("XHY", "XJ", "ZBB")]
+        for name in (*COUNTS, *OUTPUT_COLUMNS, "patrol_hours", "fines_yuan"):
+            assert total[name] == pytest.approx(sum(u[name] for u in units)), (name, period)
+        assert total["unit_name"] == "全部试点单位"
+    # August: XHY patrolled 2 of its 4 grids and XJ 1 of its 2; ZBB has no grids.
+    assert metrics[("month", "ALL", AUG)]["grid_coverage"] == pytest.approx(3 / 6)
 
 
 def test_superseded_and_duplicate_files_do_not_count(con):
@@ -413,7 +427,7 @@ def test_outputs_long_form(con):
         "is_approximate",
     ]
     total = con.execute("select count(*) from reporting.rpt_outputs_unit_period").fetchone()[0]
-    assert total == 63 * len(OUTPUT_COLUMNS)
+    assert total == 84 * len(OUTPUT_COLUMNS)
 
 
 def test_outputs_long_and_wide_agree(con):
@@ -429,13 +443,15 @@ def test_referrals_by_department(con):
         "where period = 'all' and referrals > 0 order by unit_code, dept_code"
     ).fetchall()
     assert rows == [
+        ("ALL", "GT", "国土资源分局", 1),
+        ("ALL", "JS", "人口计生局", 2),
         ("XHY", "JS", "人口计生局", 1),
         ("XJ", "GT", "国土资源分局", 1),
         ("XJ", "JS", "人口计生局", 1),
     ]
     departments = con.execute("select count(*) from marts.dim_departments").fetchone()[0]
     total = con.execute("select count(*) from reporting.rpt_referrals_unit_period").fetchone()[0]
-    assert total == 63 * departments
+    assert total == 84 * departments
     by_unit_period = dict(
         con.execute(
             "select period || unit_code || period_start, sum(referrals) "
@@ -475,7 +491,9 @@ def test_range_macro_applies_the_same_definitions_to_any_range(con):
         "select * from reporting.unit_metrics_between($from, $to) order by unit_code",
         {"from": date(2011, 8, 15), "to": date(2011, 9, 10)},
     )
-    xhy, xj, zbb = rows
+    pilot_total, xhy, xj, zbb = rows
+    assert pilot_total["unit_code"] == "ALL"
+    assert (pilot_total["cases_found"], pilot_total["banner"]) == (6, 15.0)
     # XHY-002..005 were found in the range; all four closed by 10 Sep (days 10, 1, 3, 5).
     assert (xhy["period_start"], xhy["period_end"]) == (date(2011, 8, 15), date(2011, 9, 10))
     assert (xhy["cases_found"], xhy["cases_closed"], xhy["median_days_to_close"]) == (4, 4, 4.0)

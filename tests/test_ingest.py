@@ -235,8 +235,8 @@ def test_patrol_officers_separators_times_and_counts(settings):
         "note",
     )
     assert loaded(settings, "patrols", *cols) == [
-        (2, "P001", "XHY-01", "08:30", "11:30", "张伟、李强", "2", "3", "2", None),
-        (3, "P002", "XHY-02", "08:00", "12:00", "张伟、李强、王芳", "3", "0", "0", None),
+        (2, "P001", "XHY-01", "08:30", "11:30", "张三、李四", "2", "3", "2", None),
+        (3, "P002", "XHY-02", "08:00", "12:00", "张三、李四、王五", "3", "0", "0", None),
         # ends before it starts: crossed midnight, kept as written
         (
             4,
@@ -244,7 +244,7 @@ def test_patrol_officers_separators_times_and_counts(settings):
             None,
             "22:00",
             "01:30",
-            "张伟、李强、王芳、赵敏",
+            "张三、李四、王五、赵六",
             "4",
             "1",
             "1",
@@ -631,7 +631,7 @@ def test_cases_hold_masked_name_keyed_hash_and_masked_summary(settings):
     ]
     assert not {"phone", "party_name", "party_id_no"} & set(columns)
     dump = json.dumps(query(settings, "select * from raw.cases"), ensure_ascii=False, default=str)
-    for secret in ("张三丰", "李四", ID_18, ID_18_OTHER, "13912345678", "5012345"):
+    for secret in ("张老三", "李四", ID_18, ID_18_OTHER, "13912345678", "5012345"):
         assert secret not in dump
 
 
@@ -787,7 +787,7 @@ def _workbook(path):
             source="巡查发现",
             item_code="SR01",
             summary="占道经营",
-            party_name="张三丰",
+            party_name="张老三",
             party_id_no=ID_18,
             phone=13912345678,
             action="整改通知",
