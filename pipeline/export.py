@@ -18,7 +18,7 @@ import duckdb
 
 from .errors import PilotError, WarehouseError
 from .settings import Settings
-from .warehouse import connect
+from .publish import open_reporting
 
 PERIODS = ("week", "month", "quarter", "year", "all")
 FORMATS = ("csv", "xlsx", "json")
@@ -138,7 +138,7 @@ def read(
             f"起始日期晚于结束日期 / date_from {d_from.isoformat()} is after "
             f"date_to {d_to.isoformat()}"
         )
-    con = connect(settings, read_only=True)
+    con = open_reporting(settings)
     try:
         if period == "all" and (d_from or d_to):
             if d_from is None or d_to is None:

@@ -17,7 +17,7 @@ from . import i18n
 from .errors import WarehouseError
 from .export import fetch
 from .settings import ALL_UNITS_CODE, Settings
-from .warehouse import connect
+from .publish import open_reporting
 
 METRICS_REL = "reporting.rpt_unit_metrics"
 OUTPUTS_REL = "reporting.rpt_outputs_unit_period"
@@ -105,7 +105,7 @@ def _records(names: list[str], rows: list[tuple]) -> list[dict[str, Any]]:
 
 def _read(settings: Settings) -> tuple[list[dict], list[dict], set[tuple]]:
     """Monthly rows, whole-pilot rows, and which (period, unit, start, metric) hold approximations."""
-    con = connect(settings, read_only=True)
+    con = open_reporting(settings)
     try:
         monthly = _records(
             *fetch(

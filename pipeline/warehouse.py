@@ -108,8 +108,15 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_ledger_ddl(ledger))
 
 
+# No extension is ever installed or loaded on the fly: machines are offline.
+DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+
+
 def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; extension auto-install is off so nothing reaches the network."""
+    """Open the warehouse file itself: for writers, and for the ingest's own bookkeeping.
+
+    Readers of metrics use `pipeline.publish.open_reporting`, which never blocks a writer.
+    """
     path: Path = settings.warehouse
     if read_only and not path.exists():
         raise WarehouseError(
@@ -117,9 +124,8 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
             hint="run `pilot run` (or `pilot ingest` then `pilot build`) first",
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    config = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseError(

@@ -1,0 +1,162 @@
+"""Publishing: after a green build, the marts and reporting models are copied into a snapshot
+file that every reader opens. Readers never hold the warehouse, and a failed build publishes
+nothing: the pointer to the current snapshot only moves, atomically, after a full copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from .errors import WarehouseError
+from .settings import Settings
+from .warehouse import DUCKDB_CONFIG, connect, quote_ident
+
+PUBLISHED_SCHEMAS = ("marts", "reporting")
+POINTER = "CURRENT"
+LAST_BUILD = "last_build.json"
+
+
+def publish_dir(settings: Settings) -> Path:
+    """Folder of the snapshots of a warehouse: beside it, named after it."""
+    return settings.warehouse.with_name(settings.warehouse.stem + ".published")
+
+
+def _write_json_atomically(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def current(settings: Settings) -> dict | None:
+    """The pointer to the published snapshot: file, time, load it was built from; None if none."""
+    return read_json(publish_dir(settings) / POINTER)
+
+
+def record_build(settings: Settings, status: str, message: str | None = None) -> None:
+    """Remember how the last build ended, for `pilot status`."""
+    folder = publish_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    _write_json_atomically(
+        folder / LAST_BUILD,
+        {"status": status, "finished_at": _now(), "message": message},
+    )
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+def publish(settings: Settings) -> dict:
+    """Copy marts and reporting (tables and table macros) into a new snapshot, then point to it."""
+    folder = publish_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    snapshot = folder / f"snapshot-{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
+    con = connect(settings)
+    try:
+        last_load = con.execute(
+            "select load_id, finished_at from raw.loads where finished_at is not null "
+            "order by finished_at desc limit 1"
+        ).fetchone()
+        con.execute("attach ? as snap", [str(snapshot)])
+        try:
+            for schema in PUBLISHED_SCHEMAS:
+                _copy_schema(con, schema)
+        finally:
+            con.execute("detach snap")
+    finally:
+        con.close()
+    pointer = {
+        "snapshot": snapshot.name,
+        "published_at": _now(),
+        "load_id": last_load[0] if last_load else None,
+        "load_finished_at": last_load[1].isoformat() if last_load else None,
+        "warehouse": str(settings.warehouse),
+    }
+    _write_json_atomically(folder / POINTER, pointer)
+    _remove_old_snapshots(folder, keep={snapshot.name, *_previous(folder, snapshot.name)})
+    return pointer
+
+
+def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+    con.execute(f"create schema if not exists snap.{quote_ident(schema)}")
+    tables = con.execute(
+        "select table_name from duckdb_tables() where database_name = current_database() "
+        "and schema_name = ? order by table_name",
+        [schema],
+    ).fetchall()
+    for (table,) in tables:
+        name = f"{quote_ident(schema)}.{quote_ident(table)}"
+        con.execute(f"create table snap.{name} as select * from {name}")
+    macros = con.execute(
+        "select function_name, parameters, macro_definition from duckdb_functions() "
+        "where database_name = current_database() and schema_name = ? "
+        "and function_type = 'table_macro' order by function_name",
+        [schema],
+    ).fetchall()
+    for name, parameters, definition in macros:
+        # The definition is SQL stored by dbt in this warehouse; it refers to schemas without
+        # a database, so in the snapshot it reads the snapshot's own marts and reporting.
+        params = ", ".join(quote_ident(p) for p in parameters)
+        con.execute(
+            f"create macro snap.{quote_ident(schema)}.{quote_ident(name)}({params}) "
+            f"as table {definition}"
+        )
+
+
+def _previous(folder: Path, newest: str) -> list[str]:
+    """The snapshot published just before `newest`: a reader may still have it open."""
+    older = sorted(p.name for p in folder.glob("snapshot-*.duckdb") if p.name < newest)
+    return older[-1:]
+
+
+def _remove_old_snapshots(folder: Path, keep: set[str]) -> None:
+    for path in folder.glob("snapshot-*.duckdb*"):
+        if path.name.split(".duckdb")[0] + ".duckdb" in keep:
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            pass  # still open by a reader (Windows); removed after a later publish
+
+
+def open_reporting(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published reporting models (and marts behind them).
+
+    A warehouse that pilot never built (dbt run by hand, or a test fixture) is read directly.
+    """
+    folder = publish_dir(settings)
+    pointer = current(settings)
+    if pointer is None:
+        if folder.exists():
+            last = read_json(folder / LAST_BUILD) or {}
+            raise WarehouseError(
+                f"尚无已发布的数据 / nothing published yet for {settings.warehouse}"
+                + (": the last build failed" if last.get("status") == "failed" else ""),
+                hint="fix what `pilot build` reports, then run `pilot build` again",
+            )
+        return connect(settings, read_only=True)
+    path = folder / pointer["snapshot"]
+    try:
+        return duckdb.connect(str(path), read_only=True, config=DUCKDB_CONFIG)
+    except duckdb.IOException as exc:
+        raise WarehouseError(
+            f"无法打开已发布的数据 / cannot open the published snapshot {path}: {exc}",
+            hint="run `pilot build` to publish a new snapshot",
+        ) from exc
