@@ -180,3 +180,27 @@ def build(
             hint="fix the reference data or the models named above, then run `pilot build`",
         )
     return result
+
+
+def build_and_publish(
+    settings: Settings,
+    on_node: Callable[[NodeOutcome], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> BuildResult:
+    """Build under the writer lock and publish the reporting snapshot only if all of it passed.
+
+    A failed build raises BuildError and leaves the previous snapshot (and so every report and
+    export made from it) as it was.
+    """
+    from .lock import writer_lock
+    from .publish import publish, record_build
+
+    with writer_lock(settings, on_wait=on_wait):
+        try:
+            result = build(settings, on_node=on_node)
+        except BuildError as exc:
+            record_build(settings, "failed", exc.message)
+            raise
+        publish(settings)
+        record_build(settings, "passed")
+    return result

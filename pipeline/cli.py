@@ -25,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, soft_wrap=True)
-out = Console(highlight=False)
+out = Console(highlight=False, soft_wrap=True)
 
 
 class Lang(str, Enum):
@@ -103,7 +103,9 @@ def _ingest(paths: list[Path], command: str) -> bool:
         def advance(path: Path) -> None:
             progress.update(task, advance=1, description=f"入库 / ingest {path.name}")
 
-        result = ingest(state.settings, files, progress=advance, command=command)
+        result = ingest(
+            state.settings, files, progress=advance, command=command, on_wait=_say_waiting
+        )
     table = Table(
         "文件 / file",
         "状态 / status",
@@ -136,8 +138,16 @@ def _ingest(paths: list[Path], command: str) -> bool:
     return not result.failed
 
 
+def _say_waiting() -> None:
+    err.print(
+        "另一个 pilot 进程正在写入仓库，等待中… / another pilot command is writing the "
+        "warehouse, waiting…",
+        markup=False,
+    )
+
+
 def _build() -> None:
-    from .build import build
+    from .build import build_and_publish
 
     with _progress() as progress:
         task = progress.add_task("构建指标 / dbt build", total=None)
@@ -145,7 +155,7 @@ def _build() -> None:
         def advance(node) -> None:
             progress.update(task, advance=1, description=f"构建指标 / dbt build: {node.name}")
 
-        build(state.settings, on_node=advance)
+        build_and_publish(state.settings, on_node=advance, on_wait=_say_waiting)
 
 
 @app.command()
@@ -265,6 +275,46 @@ def quality(
         out.print(q)
 
 
+@app.command("status")
+def status_command(
+    fmt: Annotated[
+        QualityFormat, typer.Option("--format", help="table | json")
+    ] = QualityFormat.table,
+) -> None:
+    """仓库状态：已发布的快照、待构建的数据、上次构建结果 / warehouse, snapshot, last build."""
+    from .status import status
+
+    info = status(state.settings)
+    if fmt is QualityFormat.json:
+        sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
+        return
+    published = info["published"]
+    last = info["last_build"]
+    waiting = info["waiting_to_build"]
+    lines = [
+        f"仓库 / warehouse: {info['warehouse']}"
+        + ("" if info["warehouse_exists"] else " (尚未创建 / not created yet)"),
+        "已发布 / published: "
+        + (
+            f"{published['published_at']} (load {published['load_id']}, {published['snapshot']})"
+            if published
+            else "无 / none"
+        ),
+        "上次构建 / last build: "
+        + (f"{last['status']} at {last['finished_at']}" if last else "无 / none"),
+    ]
+    if last and last.get("message") and last["status"] != "passed":
+        lines.append(last["message"])
+    if waiting is not None:
+        lines.append(
+            f"待构建 / waiting to build: {waiting['files_loaded']} file(s) in "
+            f"{waiting['loads']} load(s) since the snapshot"
+        )
+    if info["busy"]:
+        lines.append("仓库正被写入 / a writer is active: the waiting count is not available")
+    out.print("\n".join(lines), markup=False)
+
+
 @app.command()
 def demo(
     out_dir: Annotated[
@@ -279,6 +329,24 @@ def demo(
     out.print(
         f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
         f"{out_dir or state.settings.demo_dir}"
+    )
+
+
+@app.command()
+def templates(
+    out_dir: Annotated[Path, typer.Argument(help="输出文件夹 / output folder")],
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="预填的单位代码 / unit code to pre-fill (e.g. XHY)"),
+    ] = None,
+) -> None:
+    """生成台账填报模板 / write Excel templates of the three ledgers for clerks."""
+    from .clerk_templates import write_templates
+
+    files = write_templates(state.settings, out_dir, unit=unit)
+    out.print(
+        f"已生成 {len(files)} 个台账模板 / wrote {len(files)} ledger templates to {out_dir}",
+        soft_wrap=True,
     )
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 from . import validate
 from .contract import Ledger, header_index, match_headers, normalise_header
 from .errors import LedgerError, PilotError
+from .lock import writer_lock
 from .privacy import hash_id, load_secret
 from .readers import READERS, Sheet, read_file
 from .reference import load_reference
@@ -142,14 +143,34 @@ def sheet_frame(
             f"header on row {sheet.row_numbers[header_at]} lacks required column(s): {names}",
             hint="add the column with its Chinese header (see the ledger template)",
         )
-    body = sheet.rows[header_at + 1 :]
+    start = header_at + 1
+    body = sheet.rows[start:]
     width = len(header)
-    data: dict[str, list] = {"source_row": sheet.row_numbers[header_at + 1 :]}
+    data: dict[str, list] = {"source_row": sheet.row_numbers[start:]}
     padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in body]
+    formula_cells: list[list[dict] | None] = [None] * len(padded)
+    if sheet.formulas:
+        # A formula saved without its result stands as its own text, so the row is not taken for
+        # blank, and is quarantined naming the cell (validate.FORMULAS).
+        padded = [list(row) for row in padded]
+        fields = {pos: name for name, pos in positions.items()}
+        for (r, c), formula in sorted(sheet.formulas.items()):
+            if r < start or c >= width or padded[r - start][c] is not None:
+                continue
+            padded[r - start][c] = formula
+            if c in fields:
+                cell = {"field": fields[c], "cell": f"{column_letter(c)}{sheet.row_numbers[r]}"}
+                formula_cells[r - start] = [
+                    *(formula_cells[r - start] or []),
+                    {**cell, "formula": formula},
+                ]
     data["first_cell"] = [next((c for c in row if c is not None), None) for row in padded]
     for col in ledger.columns:
         pos = positions.get(col.name)
         data[col.name] = [row[pos] for row in padded] if pos is not None else [None] * len(padded)
+    data["formula_cells"] = [
+        json.dumps(cells, ensure_ascii=False) if cells else None for cells in formula_cells
+    ]
     data["extra_columns"] = [
         json.dumps(
             {name: row[pos] for pos, name in extras if row[pos] is not None}, ensure_ascii=False
@@ -159,6 +180,16 @@ def sheet_frame(
         for row in padded
     ]
     return pd.DataFrame(data), [name for _, name in extras]
+
+
+def column_letter(index: int) -> str:
+    """Excel's letters for a 0-based column index (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 class Ingestor:
@@ -250,7 +281,13 @@ class Ingestor:
 
     def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, frame, report: SheetReport):
         con = self.con
-        cols = ["source_row", "first_cell", *(c.name for c in ledger.columns), "extra_columns"]
+        cols = [
+            "source_row",
+            "first_cell",
+            *(c.name for c in ledger.columns),
+            "extra_columns",
+            "formula_cells",
+        ]
         ddl = ", ".join(
             f"{quote_ident(c)} {'integer' if c == 'source_row' else 'varchar'}" for c in cols
         )
@@ -268,6 +305,7 @@ class Ingestor:
             from raw.{quote_ident(ledger.name)} r group by all"""
         )
         con.execute(validate.CHECKS[ledger.name])
+        con.execute(validate.FORMULAS)
         con.execute("create or replace temp table id_hashes (id_in varchar, id_hash varchar)")
         if ledger.name == "cases":
             ids = con.execute(
@@ -341,11 +379,10 @@ class Ingestor:
             messages as (
                 select b.source_row, list({{
                     'field': b.r.field, 'column': f.header, 'rule': b.r.rule, 'value': b.r.value,
-                    'message_zh': replace(replace(replace(m.message_zh, '{{header}}', f.header),
-                        '{{value}}', coalesce(b.r.value, '')), '{{detail}}', coalesce(b.r.detail, '')),
-                    'message_en': replace(replace(replace(m.message_en, '{{header}}',
-                        f.header || ' (' || b.r.field || ')'), '{{value}}', coalesce(b.r.value, '')),
-                        '{{detail}}', coalesce(b.r.detail, ''))
+                    'message_zh': fill_message(m.message_zh, f.header, b.r.value, b.r.detail,
+                        b.source_row),
+                    'message_en': fill_message(m.message_en, f.header || ' (' || b.r.field || ')',
+                        b.r.value, b.r.detail, b.source_row)
                 }} order by b.i) as reasons
                 from bad b
                 join ref_rule m on m.rule = b.r.rule
@@ -384,10 +421,16 @@ def ingest(
     paths: Iterable[Path],
     progress: Callable[[Path], None] | None = None,
     command: str = "ingest",
+    on_wait: Callable[[], None] | None = None,
 ) -> IngestResult:
     """Ingest files and folders of ledgers into the warehouse; each file is one transaction."""
     files = find_files(paths)
     load_id = uuid.uuid4().hex
+    with writer_lock(settings, on_wait=on_wait):
+        return _ingest_locked(settings, files, load_id, progress, command)
+
+
+def _ingest_locked(settings, files, load_id, progress, command) -> IngestResult:
     con = connect(settings)
     try:
         ingestor = Ingestor(con, settings, load_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -59,14 +59,14 @@ def record_build(settings: Settings, status: str, message: str | None = None) ->
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+    return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
 def publish(settings: Settings) -> dict:
     """Copy marts and reporting (tables and table macros) into a new snapshot, then point to it."""
     folder = publish_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     snapshot = folder / f"snapshot-{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
     con = connect(settings)
     try:

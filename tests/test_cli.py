@@ -11,9 +11,14 @@ from pathlib import Path
 
 import openpyxl
 from helpers_ingest import fixture
+from typer.main import get_command
+
+from pipeline.cli import app
 
 PILOT = Path(sys.executable).parent / "pilot"
-COMMANDS = {"run", "ingest", "build", "report", "export", "quality", "demo"}
+# Every command the app registers; the core set must be among them.
+COMMANDS = set(get_command(app).commands)
+assert {"run", "ingest", "build", "report", "export", "quality", "demo"} <= COMMANDS
 MISSING_COLUMN = (
     "错误 / error: missing_required_column.csv: 第 1 行的表头缺少必填列 / "
     "header on row 1 lacks required column(s): 事项编码（item_code）\n"
