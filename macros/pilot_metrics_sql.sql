@@ -6,6 +6,12 @@
         {{ return(pilot_output_metrics(periods)) }}
     {%- elif metrics == 'referrals' -%}
         {{ return(pilot_referral_metrics(periods)) }}
+    {%- elif metrics == 'changes' -%}
+        {{ return(pilot_change_metrics(periods)) }}
+    {%- elif metrics == 'case_mix' -%}
+        {{ return(pilot_case_mix_metrics(periods)) }}
+    {%- elif metrics == 'items' -%}
+        {{ return(pilot_item_metrics(periods)) }}
     {%- endif -%}
     {{ exceptions.raise_compiler_error("pilot_metrics_sql: unknown metrics " ~ metrics) }}
 {%- endmacro %}
