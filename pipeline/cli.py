@@ -350,24 +350,6 @@ def templates(
     )
 
 
-@app.command()
-def templates(
-    out_dir: Annotated[Path, typer.Argument(help="输出文件夹 / output folder")],
-    unit: Annotated[
-        str | None,
-        typer.Option("--unit", help="预填的单位代码 / unit code to pre-fill (e.g. XHY)"),
-    ] = None,
-) -> None:
-    """生成台账填报模板 / write Excel templates of the three ledgers for clerks."""
-    from .clerk_templates import write_templates
-
-    files = write_templates(state.settings, out_dir, unit=unit)
-    out.print(
-        f"已生成 {len(files)} 个台账模板 / wrote {len(files)} ledger templates to {out_dir}",
-        soft_wrap=True,
-    )
-
-
 def main() -> None:
     """Console entry point: library errors become one message with a hint, never a traceback."""
     try:
