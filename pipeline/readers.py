@@ -1,12 +1,15 @@
-"""Reading ledger files (CSV in any clerk encoding, .xlsx) into sheets of text cells."""
+"""Reading ledger files (CSV in any clerk encoding, .xlsx, .xls) into sheets of text cells."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from .errors import LedgerError
 
@@ -21,6 +24,8 @@ class Sheet:
     name: str
     rows: list[list[str | None]]
     row_numbers: list[int] = field(default_factory=list)
+    # (row index, column index) -> formula text, for formula cells saved without a result.
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
 
 def cell_text(value: object) -> str | None:
@@ -55,23 +60,88 @@ def cell_text(value: object) -> str | None:
     return str(value).strip() or None
 
 
-def decode_text(data: bytes, path: Path) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 with BOM, or GB18030; never guess."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+# Characters a Chinese ledger plausibly holds beyond ASCII. A GBK file whose bytes happen to be
+# valid UTF-8 decodes to Cyrillic, Greek or Armenian letters, which fall outside these ranges.
+_PLAUSIBLE = (
+    (0x00B7, 0x00B7),  # middle dot in transliterated names
+    (0x00D7, 0x00D7),
+    (0x00B0, 0x00B0),
+    (0x2000, 0x206F),  # general punctuation: dashes, curly quotes, ellipsis
+    (0x2100, 0x21FF),  # letterlike symbols, Roman numerals, arrows
+    (0x2460, 0x24FF),  # circled numbers
+    (0x25A0, 0x25FF),  # squares and circles used as check marks
+    (0x3000, 0x303F),  # CJK punctuation
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xFE30, 0xFE4F),
+    (0xFF00, 0xFFEF),  # full-width forms
+)
+
+
+def _implausible(text: str) -> int:
+    """How many characters of the text a Chinese ledger would not hold."""
+    return sum(
+        1
+        for ch in text
+        if ord(ch) >= 0x80 and not any(lo <= ord(ch) <= hi for lo, hi in _PLAUSIBLE)
+    )
+
+
+def _undecodable(path: Path, offset: int) -> LedgerError:
+    return LedgerError(
+        f"{path.name}: 无法识别文件编码（第 {offset} 字节）/ "
+        f"cannot decode the file at byte offset {offset}: "
+        "not UTF-8, UTF-16 or GBK/GB18030",
+        hint="save the file from Excel as 'CSV UTF-8' or as .xlsx",
+    )
+
+
+def _decode_utf16(data: bytes, path: Path) -> str:
+    """UTF-16 as Excel's 'Unicode text' writes it, with a BOM or (from other tools) without."""
+    if data.startswith(_UTF16_BOMS):
+        encoding = "utf-16"
+    else:
+        # Text of a ledger is mostly ASCII (digits, separators): its zero bytes sit on odd
+        # offsets in little-endian and on even offsets in big-endian.
+        odd = data[1::2].count(0)
+        even = data[0::2].count(0)
+        encoding = "utf-16-le" if odd >= even else "utf-16-be"
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(path, exc.start) from exc
+    if "\x00" in text:
+        bom = 2 if data.startswith(_UTF16_BOMS) else 0
+        raise _undecodable(path, bom + 2 * text.index("\x00"))
+    return text
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 or GB18030, never into mojibake.
+
+    Zero bytes never occur in UTF-8 or GBK text, so they mean UTF-16. When the bytes are valid
+    both as UTF-8 and as GB18030, UTF-8 wins unless it decodes to characters no Chinese ledger
+    holds while GB18030 decodes to ones it does.
+    """
+    if data.startswith(_UTF16_BOMS) or b"\x00" in data:
+        return _decode_utf16(data, path)
+    try:
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
         try:
             return data.decode("gb18030")
         except UnicodeDecodeError as gb_error:
-            offset = min(utf8_error.start, gb_error.start)
-            raise LedgerError(
-                f"{path.name}: 无法识别文件编码（第 {offset} 字节）/ "
-                f"cannot decode the file at byte offset {offset}: "
-                "not UTF-8, UTF-16 or GBK/GB18030",
-                hint="save the file from Excel as 'CSV UTF-8' or as .xlsx",
-            ) from gb_error
+            raise _undecodable(path, min(utf8_error.start, gb_error.start)) from gb_error
+    if _implausible(text):
+        try:
+            gb_text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            return text
+        if _implausible(gb_text) == 0:
+            return gb_text
+    return text
 
 
 def read_csv(path: Path) -> list[Sheet]:
@@ -86,12 +156,89 @@ def read_csv(path: Path) -> list[Sheet]:
     return [Sheet(name="", rows=rows, row_numbers=numbers)]
 
 
-def read_xlsx(path: Path) -> list[Sheet]:
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _cell_index(ref: str) -> tuple[int, int]:
+    """0-based (row, column) of an A1 reference."""
+    letters, digits = _CELL_REF.fullmatch(ref).groups()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return int(digits) - 1, col - 1
+
+
+def uncached_formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet name, the formula cells of an .xlsx that carry no saved result.
+
+    Excel and WPS save a formula's last result beside it; files written by programs (openpyxl,
+    some report generators) often do not, and reading such a cell gives nothing. Those cells are
+    found here so the row can be quarantined naming the cell, rather than loaded as empty.
+    """
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        names = set(zf.namelist())
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
+            return found
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+        targets = {
+            r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL_NS}Relationship")
+        }
+        book = ElementTree.fromstring(zf.read("xl/workbook.xml"))
+        for sheet in book.iter(f"{_MAIN_NS}sheet"):
+            target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+            member = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            if member not in names:
+                continue
+            xml = zf.read(member)
+            if b"<f" not in xml and b":f" not in xml:
+                continue
+            cells: dict[tuple[int, int], str] = {}
+            for cell in ElementTree.fromstring(xml).iter(f"{_MAIN_NS}c"):
+                formula = cell.find(f"{_MAIN_NS}f")
+                if formula is None:
+                    continue
+                value = cell.find(f"{_MAIN_NS}v")
+                if value is not None and value.text:
+                    continue
+                if cell.get("t") == "inlineStr" or cell.get("r") is None:
+                    continue
+                cells[_cell_index(cell.get("r"))] = "=" + (formula.text or "")
+            if cells:
+                found[sheet.get("name")] = cells
+    return found
+
+
+def _not_a_workbook(path: Path, data: bytes) -> LedgerError:
+    head = data[:512].lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n").lower()
+    if head.startswith(b"<") or b"<html" in head or b"<table" in head:
+        return LedgerError(
+            f"{path.name}: 这是以 {path.suffix} 为扩展名保存的网页（HTML）文件，不是 Excel 工作簿 / "
+            f"this is a web page (HTML) saved with an {path.suffix} name, not an Excel workbook",
+            hint="open it in Excel or WPS and save it as an Excel workbook (.xlsx)",
+        )
+    return LedgerError(
+        f"{path.name}: 不是可读取的 Excel 文件 / not a readable Excel workbook",
+        hint="open it in Excel or WPS and save it as .xlsx",
+    )
+
+
+def read_excel(path: Path) -> list[Sheet]:
+    """Read an .xlsx or legacy .xls workbook, recognised by its content rather than its name."""
     from python_calamine import CalamineWorkbook
 
+    data = path.read_bytes()
+    if not data.startswith((_XLSX_MAGIC, _XLS_MAGIC)):
+        raise _not_a_workbook(path, data)
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:  # calamine raises its own error types per format
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        formulas = uncached_formulas(data) if data.startswith(_XLSX_MAGIC) else {}
+    except Exception as exc:  # calamine and zipfile raise their own error types per format
         raise LedgerError(
             f"{path.name}: 不是可读取的 Excel 文件 / not a readable Excel workbook ({exc})",
             hint="open it in Excel or WPS and save it as .xlsx",
@@ -100,11 +247,22 @@ def read_xlsx(path: Path) -> list[Sheet]:
     for name in workbook.sheet_names:
         grid = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
         rows = [[cell_text(v) for v in row] for row in grid]
-        sheets.append(Sheet(name=name, rows=rows, row_numbers=list(range(1, len(rows) + 1))))
+        cells = formulas.get(name, {})
+        # calamine's grid ends at the last cell with a value; a formula without one may lie past it.
+        for r, c in cells:
+            rows += [[] for _ in range(r + 1 - len(rows))]
+            rows[r] += [None] * (c + 1 - len(rows[r]))
+        sheets.append(Sheet(name, rows, row_numbers=list(range(1, len(rows) + 1)), formulas=cells))
     return sheets
 
 
-READERS = {".csv": read_csv, ".txt": read_csv, ".xlsx": read_xlsx, ".xlsm": read_xlsx}
+READERS = {
+    ".csv": read_csv,
+    ".txt": read_csv,
+    ".xlsx": read_excel,
+    ".xlsm": read_excel,
+    ".xls": read_excel,
+}
 
 
 def read_file(path: Path) -> list[Sheet]:
@@ -113,6 +271,6 @@ def read_file(path: Path) -> list[Sheet]:
     if reader is None:
         raise LedgerError(
             f"{path.name}: 不支持的文件类型 / unsupported file type '{path.suffix}'",
-            hint="ledgers are read from .xlsx or .csv files",
+            hint="ledgers are read from .xlsx, .xls or .csv files",
         )
     return reader(path)

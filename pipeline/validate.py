@@ -29,8 +29,8 @@ MACROS = [
         when regexp_full_match(s, '\\d{{8}}') then try(make_date(
             try_cast(substr(s, 1, 4) as bigint), try_cast(substr(s, 5, 2) as bigint),
             try_cast(substr(s, 7, 2) as bigint)))
-        when regexp_full_match(s, '\\d{{5}}(\\.0+)?')
-            then cast(date '1899-12-30' + to_days(cast(cast(s as double) as integer)) as date)
+        when regexp_full_match(s, '\\d{{5}}(\\.\\d+)?')
+            then cast(date '1899-12-30' + to_days(cast(floor(cast(s as double)) as integer)) as date)
         end""",
     f"""create or replace temp macro date_problem(s) as case
         when s is null or parse_date(s) is not null then null
@@ -83,6 +83,10 @@ MACROS = [
                  else replace(s, name, mask_name(name)) end,
             '{_ID18}', '[身份证号]', 'g'), '{_ID15}', '[身份证号]', 'g'),
             '{_MOBILE}', '[电话]', 'g'), '{_LANDLINE}', '[电话]', 'g')""",
+    # A message template filled for one reason of one row.
+    """create or replace temp macro fill_message(t, header, val, detail, row) as
+        replace(replace(replace(replace(t, '{header}', header), '{value}', coalesce(val, '')),
+            '{detail}', coalesce(detail, '')), '{row}', cast(row as varchar))""",
     # A reason: the rule broken, the field, the value as the clerk wrote it, and a detail.
     """create or replace temp macro reason(rule, field, val, detail) as
         {'rule': rule, 'field': field, 'value': val, 'detail': detail}""",
@@ -162,8 +166,28 @@ RULES: dict[str, tuple[str, str]] = {
         ),
     ),
     "duplicate_in_file": (
-        "{header}“{value}”在本单位重复，与本表第{detail}行相同",
-        "{header} '{value}' repeats within the unit: same as row {detail} of this sheet",
+        "{header}“{value}”在本单位重复：本表第{row}行与第{detail}行相同",
+        "{header} '{value}' repeats within the unit: row {row} is the same as row {detail} of this sheet",
+    ),
+    "id_stored_as_number": (
+        (
+            "身份证号“{value}”在 Excel 中以数字保存，末几位已丢失，无法恢复；"
+            "请将该列设为文本后重新录入"
+        ),
+        (
+            "ID number '{value}' was stored by Excel as a number and has lost its last digits, "
+            "which cannot be recovered: format the column as text and retype it"
+        ),
+    ),
+    "formula_no_value": (
+        (
+            "{header}（单元格 {detail}）是公式“{value}”，文件中没有保存计算结果；"
+            "请在 Excel 或 WPS 中打开并保存后重新提交"
+        ),
+        (
+            "{header} (cell {detail}) is the formula '{value}' saved without its result: "
+            "open and save the file in Excel or WPS, then submit it again"
+        ),
     ),
     "duplicate_loaded": (
         "{header}“{value}”在本单位已存在（已入库：{detail}）",
@@ -267,7 +291,9 @@ select *, list_filter([
     case when item_code is not null and item_known is null then reason('unknown_item', 'item_code', item_code, null) end,
     case when action = '移交' and referred_in is null then reason('referral_needs_department', 'referred_to', null, null) end,
     case when referred_in is not null and referred_to is null then reason('unknown_department', 'referred_to', referred_in, null) end,
-    case when id_problem(id_in) is not null then reason('invalid_id_no', 'party_id_no', mask_value(id_in), null) end,
+    case when regexp_full_match(id_in, '\\d(\\.\\d+)?[eE]\\+?\\d+')
+            then reason('id_stored_as_number', 'party_id_no', mask_value(id_in), null)
+        when id_problem(id_in) is not null then reason('invalid_id_no', 'party_id_no', mask_value(id_in), null) end,
     case when fine_in is not null and (fine_yuan is null or fine_yuan < 0)
         then reason(coalesce(number_problem(fine_in, false), 'not_number'), 'fine_yuan', fine_in, null) end,
     {_DUPLICATES.format(id="case_id")}
@@ -372,6 +398,24 @@ select *, list_filter([
 from ranked
 """,
 }
+
+# A formula cell saved without its result (see readers.uncached_formulas) holds the formula text;
+# its one reason replaces whatever the column's own rules said about that text.
+FORMULAS = """
+create or replace temp table checked as
+with cells as (
+    select source_row,
+        from_json(formula_cells, '[{"field": "VARCHAR", "cell": "VARCHAR", "formula": "VARCHAR"}]')
+            as cells
+    from src where formula_cells is not null
+)
+select c.* replace (case when f.cells is null then c.reasons else list_concat(
+        list_filter(c.reasons, lambda r:
+            not list_contains(list_transform(f.cells, lambda x: x.field), r.field)),
+        list_transform(f.cells, lambda x: reason('formula_no_value', x.field, x.formula, x.cell))
+    ) end as reasons)
+from checked c left join cells f on f.source_row = c.source_row
+"""
 
 # Values of personal columns as they may appear in a quarantine reason or row dump.
 PERSONAL_FIELDS = ("party_name", "party_id_no", "phone")

@@ -23,7 +23,7 @@ def fixture(ledger: str, kind: str, name: str) -> Path:
 
 
 def all_fixtures() -> list[Path]:
-    return sorted(FIXTURES.glob("*/*/*.csv"))
+    return sorted(p for p in FIXTURES.glob("*/*/*") if p.is_file())
 
 
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str = "w") -> Settings:
