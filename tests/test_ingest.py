@@ -45,6 +45,7 @@ EXPECTED_COUNTS = {
     "cases/valid/utf16_unicode_text_from_excel.txt": (2, 2, 0, 0),
     "cases/valid/utf16_without_bom.csv": (2, 2, 0, 0),
     "cases/invalid/utf16_truncated.txt": None,
+    "cases/invalid/html_saved_as_xls.xls": None,
     "cases/invalid/bad_source.csv": (2, 1, 1, 0),
     "cases/invalid/closed_before_found.csv": (2, 1, 1, 0),
     "cases/invalid/duplicate_case_id.csv": (3, 2, 1, 0),

@@ -1,0 +1,283 @@
+"""Workbook layouts as clerks make them: formulas, hidden rows, merged titles, many sheets, .xls."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import zipfile
+
+import openpyxl
+import pytest
+import xlwt
+from helpers_ingest import fixture, loaded, make_settings, query, run
+
+from pipeline.contract import PATROLS
+
+PATROL_HEADER = [c.header for c in PATROLS.columns]
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    return make_settings(tmp_path, monkeypatch)
+
+
+def _patrol(pid, issues=1, resolved=1, **extra) -> list:
+    values = {
+        "patrol_id": pid,
+        "unit": "XHY",
+        "date": dt.date(2011, 8, 15),
+        "start_time": dt.time(8, 30),
+        "end_time": dt.time(11, 0),
+        "officers": "A01、A02",
+        "issues_found": issues,
+        "resolved_on_spot": resolved,
+        **extra,
+    }
+    return [values.get(c.name) for c in PATROLS.columns]
+
+
+def _counts(report) -> list[tuple]:
+    return [
+        (s.sheet, s.ledger, s.status, s.header_row, s.rows_read, s.rows_loaded)
+        + (s.rows_quarantined, s.rows_skipped)
+        for s in report.sheets
+    ]
+
+
+def _with_cached_values(path, values: dict[str, str]) -> None:
+    """Give formula cells the result Excel would have saved (openpyxl writes none)."""
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    xml = members["xl/worksheets/sheet1.xml"].decode()
+    for ref, value in values.items():
+        xml, n = re.subn(
+            rf'(<c r="{ref}"[^>]*>)(<f>[^<]*</f>)<v\s*/?>(</v>)?', rf"\1\2<v>{value}</v>", xml
+        )
+        assert n == 1, ref
+    members["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def test_formula_with_a_saved_result_loads_the_result(settings, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(PATROL_HEADER)
+    ws.append(_patrol("P001", issues=3, resolved="=H2-1"))
+    path = tmp_path / "formula_with_cached_value.xlsx"
+    wb.save(path)
+    _with_cached_values(path, {"I2": "2"})
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("Sheet", "patrols", "read", 1, 1, 1, 0, 0)]
+    assert loaded(settings, "patrols", "issues_found", "resolved_on_spot") == [(2, "3", "2")]
+
+
+def test_formula_without_a_saved_result_is_quarantined_naming_the_cell(settings, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(PATROL_HEADER)
+    ws.append(_patrol("P001", issues=3, resolved="=H2-1"))
+    ws.append(_patrol("P002", issues=2, resolved=1))
+    ws.append(_patrol('="P"&"003"', issues=None, resolved=None))
+    path = tmp_path / "formula_without_cached_value.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("Sheet", "patrols", "read", 1, 3, 1, 2, 0)]
+    assert loaded(settings, "patrols", "patrol_id") == [(3, "P002")]
+    rows = query(settings, "select source_row, reasons, row_values from raw.quarantine order by 1")
+    reasons = [(r["source_row"], json.loads(r["reasons"])) for r in rows]
+    assert [(n, [(x["rule"], x["field"], x["value"]) for x in rs]) for n, rs in reasons] == [
+        (2, [("formula_no_value", "resolved_on_spot", "=H2-1")]),
+        (4, [("formula_no_value", "patrol_id", '="P"&"003"')]),
+    ]
+    first = reasons[0][1][0]
+    assert first["message_zh"] == (
+        "当场处理数（单元格 I2）是公式“=H2-1”，文件中没有保存计算结果；"
+        "请在 Excel 或 WPS 中打开并保存后重新提交"
+    )
+    assert first["message_en"] == (
+        "当场处理数 (resolved_on_spot) (cell I2) is the formula '=H2-1' saved without its "
+        "result: open and save the file in Excel or WPS, then submit it again"
+    )
+    assert json.loads(rows[0]["row_values"])["resolved_on_spot"] == "=H2-1"
+
+
+def test_a_row_of_only_unsaved_formulas_is_not_taken_for_blank(settings, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(PATROL_HEADER)
+    ws.append(_patrol("P001"))
+    ws.append(["=A2"])
+    path = tmp_path / "formula_only_row.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("Sheet", "patrols", "read", 1, 2, 1, 1, 0)]
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_hidden_rows_are_read_like_the_others(settings, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(PATROL_HEADER)
+    for n in range(1, 4):
+        ws.append(_patrol(f"P00{n}"))
+    ws.row_dimensions[3].hidden = True
+    path = tmp_path / "hidden_row.xlsx"
+    wb.save(path)
+    run(settings, path)
+    assert loaded(settings, "patrols", "patrol_id") == [(2, "P001"), (3, "P002"), (4, "P003")]
+
+
+def test_title_merged_over_two_rows_and_a_note_above_the_header(settings, tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "巡查日志"
+    ws["A1"] = "西花园路街道综合执法大队\n巡查日志（2011年8月）"
+    ws.merge_cells("A1:J2")
+    ws["A3"] = "填报单位：西花园路街道综合执法大队"
+    ws.merge_cells("A3:E3")
+    ws["H3"] = "填报日期：2011年8月31日"
+    ws.append(PATROL_HEADER)
+    ws.append(_patrol("P001"))
+    path = tmp_path / "merged_title_two_rows.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("巡查日志", "patrols", "read", 4, 1, 1, 0, 0)]
+    assert loaded(settings, "patrols", "patrol_id", "date", "start_time") == [
+        (5, "P001", "2011-08-15", "08:30")
+    ]
+
+
+def test_every_ledger_sheet_of_a_workbook_is_read(settings, tmp_path):
+    wb = openpyxl.Workbook()
+    aug = wb.active
+    aug.title = "8月"
+    aug.append(["巡查日志（8月）"])
+    aug.append(PATROL_HEADER)
+    aug.append(_patrol("P001"))
+    aug.append(_patrol("P002"))
+    sep = wb.create_sheet("9月")
+    sep.append(PATROL_HEADER)
+    sep.append(_patrol("P003", date=dt.date(2011, 9, 1)))
+    sep.append(_patrol("P001", date=dt.date(2011, 9, 2)))  # the id of an August row again
+    sep.append(["合计", None, None, None, None, None, None, 4, 4])
+    outputs = wb.create_sheet("宣传")
+    outputs.append(["活动编号", "单位", "日期", "产出类型", "数量"])
+    outputs.append(["A001", "XHY", "2011-08-20", "横幅", "3条"])
+    notes = wb.create_sheet("填表说明")
+    notes.append(["巡查编号每年从001开始"])
+    path = tmp_path / "several_ledger_sheets.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert report.ledgers == "outputs,patrols"
+    assert _counts(report) == [
+        ("8月", "patrols", "read", 2, 2, 2, 0, 0),
+        ("9月", "patrols", "read", 1, 3, 1, 1, 1),
+        ("宣传", "outputs", "read", 1, 1, 1, 0, 0),
+        ("填表说明", None, "not_a_ledger", None, 0, 0, 0, 0),
+    ]
+    assert query(
+        settings,
+        "select source_sheet, source_row, patrol_id from raw.patrols order by source_sheet, 2",
+    ) == [
+        {"source_sheet": "8月", "source_row": 3, "patrol_id": "P001"},
+        {"source_sheet": "8月", "source_row": 4, "patrol_id": "P002"},
+        {"source_sheet": "9月", "source_row": 2, "patrol_id": "P003"},
+    ]
+    ((sheet, row, reasons),) = [
+        tuple(r.values())
+        for r in query(settings, "select source_sheet, source_row, reasons from raw.quarantine")
+    ]
+    assert (sheet, row) == ("9月", 3)
+    assert [r["message_zh"] for r in json.loads(reasons)] == [
+        "巡查编号“P001”在本单位已存在（已入库：several_ledger_sheets.xlsx [8月] 第3行）"
+    ]
+
+
+# --------------------------------------------------------------------------- .xls
+
+
+def _xls(path):
+    """A legacy workbook as Excel 2003 wrote them: title, date and time cells, numbers."""
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("巡查日志")
+    ws.write(0, 0, "巡查日志（2011年8月）")
+    for col, header in enumerate(PATROL_HEADER):
+        ws.write(1, col, header)
+    date = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    time = xlwt.easyxf(num_format_str="hh:mm")
+    row = _patrol("P001", issues=3, resolved=2)
+    for col, value in enumerate(row):
+        if isinstance(value, dt.date):
+            ws.write(2, col, dt.datetime.combine(value, dt.time()), date)
+        elif isinstance(value, dt.time):
+            ws.write(2, col, value, time)
+        elif value is not None:
+            ws.write(2, col, value)
+    serial = (dt.date(2011, 8, 16) - dt.date(1899, 12, 30)).days
+    for col, value in enumerate(["P002", "西花园", None, serial, 0.875, 0.0625, "A03 A04", 0, 0]):
+        ws.write(3, col, value)
+    wb.save(str(path))
+    return path
+
+
+def test_legacy_xls_is_read(settings, tmp_path):
+    path = _xls(tmp_path / "legacy_excel_2003.xls")
+    assert path.read_bytes().startswith(b"\xd0\xcf\x11\xe0")
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("巡查日志", "patrols", "read", 2, 2, 2, 0, 0)]
+    cols = ("patrol_id", "unit_code", "date", "start_time", "end_time", "officers")
+    assert loaded(settings, "patrols", *cols, "issues_found") == [
+        (3, "P001", "XHY", "2011-08-15", "08:30", "11:00", "A01、A02", "3"),
+        (4, "P002", "XHY", "2011-08-16", "21:00", "01:30", "A03、A04", "0"),
+    ]
+
+
+def test_workbook_with_the_wrong_suffix_is_read_by_its_content(settings, tmp_path):
+    xls = _xls(tmp_path / "legacy.xls")
+    renamed = tmp_path / "legacy_named_xlsx.xlsx"
+    renamed.write_bytes(xls.read_bytes())
+    report = run(settings, renamed).files[0]
+    assert (report.status, report.total("rows_loaded")) == ("loaded", 2)
+
+
+def test_html_saved_as_xls_is_rejected_clearly(settings):
+    report = run(settings, fixture("cases", "invalid", "html_saved_as_xls.xls")).files[0]
+    assert (report.status, report.error) == (
+        "failed",
+        (
+            "html_saved_as_xls.xls: 这是以 .xls 为扩展名保存的网页（HTML）文件，不是 Excel 工作簿 / "
+            "this is a web page (HTML) saved with an .xls name, not an Excel workbook"
+        ),
+    )
+
+
+def test_a_file_that_is_no_workbook_at_all_is_rejected(settings, tmp_path):
+    path = tmp_path / "broken.xlsx"
+    path.write_bytes(b"\x00\x01 not a workbook")
+    report = run(settings, path).files[0]
+    assert (report.status, report.error) == (
+        "failed",
+        "broken.xlsx: 不是可读取的 Excel 文件 / not a readable Excel workbook",
+    )
+
+
+def test_a_damaged_xlsx_names_the_file(settings, tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        zf.writestr("hello.txt", "not a workbook")
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(buffer.getvalue())
+    report = run(settings, path).files[0]
+    assert report.status == "failed"
+    assert report.error.startswith(
+        "damaged.xlsx: 不是可读取的 Excel 文件 / not a readable Excel workbook ("
+    )
