@@ -208,11 +208,27 @@ def report(
         Path | None, typer.Option("--out", help="输出文件夹 / output folder (default: reports/)")
     ] = None,
     lang: Annotated[Lang, typer.Option(help="报告语言 / report language")] = Lang.zh,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="起始日期 / from date (YYYY-MM-DD)")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")
+    ] = None,
+    unit: Annotated[
+        str | None, typer.Option("--unit", help="只看一个单位 / one unit only (e.g. XHY)")
+    ] = None,
 ) -> None:
-    """生成报告 / write the HTML reports."""
+    """生成报告网站 / write the report site: overview and one page per subject."""
     from .report import write_report
 
-    index = write_report(state.settings, out_dir=out_dir, lang=lang.value)
+    index = write_report(
+        state.settings,
+        out_dir=out_dir,
+        lang=lang.value,
+        date_from=date_from,
+        date_to=date_to,
+        unit=unit,
+    )
     out.print(f"报告 / report: {index}")
 
 
