@@ -53,6 +53,12 @@ class ExportFormat(str, Enum):
     json = "json"
 
 
+class SummaryFormat(str, Enum):
+    md = "md"
+    docx = "docx"
+    html = "html"
+
+
 class QualityFormat(str, Enum):
     table = "table"
     json = "json"
@@ -329,6 +335,44 @@ def status_command(
     if info["busy"]:
         lines.append("仓库正被写入 / a writer is active: the waiting count is not available")
     out.print("\n".join(lines), markup=False)
+
+
+@app.command()
+def summary(
+    unit: Annotated[
+        str | None, typer.Option(help="单位代码 / unit code (default: the whole pilot, ALL)")
+    ] = None,
+    date_from: Annotated[
+        str | None, typer.Option("--from", help="起始日期 / from date (YYYY-MM-DD)")
+    ] = None,
+    date_to: Annotated[
+        str | None, typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")
+    ] = None,
+    fmt: Annotated[
+        SummaryFormat, typer.Option("--format", help="格式 / format")
+    ] = SummaryFormat.docx,
+    lang: Annotated[Lang, typer.Option(help="语言 / language")] = Lang.zh,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="输出文件 / output file (default: reports/)")
+    ] = None,
+    template: Annotated[
+        Path | None, typer.Option(help="模板文件夹 / folder of your own templates")
+    ] = None,
+) -> None:
+    """工作经验材料：数字取自报表模型，逐项可查 / work-experience summary, every figure traced."""
+    from .summary import write_summary
+
+    path = write_summary(
+        state.settings,
+        unit=unit,
+        date_from=date_from,
+        date_to=date_to,
+        fmt=fmt.value,
+        lang=lang.value,
+        out=out_file,
+        template_dir=template,
+    )
+    out.print(f"工作经验材料 / summary: {path}", markup=False, highlight=False)
 
 
 @app.command()
