@@ -83,6 +83,180 @@ TEXT: dict[str, tuple[str, str]] = {
         "数据来源：reporting.rpt_unit_metrics（由 dbt 模型计算）。",
         "Source: reporting.rpt_unit_metrics (computed by the dbt models).",
     ),
+    # The report site: navigation, page titles and headings.
+    "site_title": ("西夏区社会管理综合执法试点", "Xixia District law-enforcement pilot"),
+    "nav_overview": ("总览", "Overview"),
+    "nav_cases": ("案件与执法", "Cases and enforcement"),
+    "nav_patrols": ("巡查与网格", "Patrols and grids"),
+    "nav_outputs": ("宣传与专项活动", "Campaign outputs"),
+    "nav_quality": ("数据质量", "Data quality"),
+    "nav_catalogue": ("委托执法事项", "Delegated catalogue"),
+    "range_caption": ("统计区间：{start} 至 {end}", "Range: {start} to {end}"),
+    "unit_caption": ("单位：{unit}", "Unit: {unit}"),
+    "download_csv": ("下载数据（CSV）", "Download data (CSV)"),
+    "site_footer": (
+        "所有数字均取自 dbt 报表模型（reporting 架构），本页不计算任何指标。离线可用。",
+        (
+            "Every number comes from the dbt reporting models (reporting schema); this page "
+            "computes none. Works offline."
+        ),
+    ),
+    "changes_heading": ("与上一期对比", "Change against the previous period"),
+    "changes_caption": (
+        (
+            "本期 {start} 至 {end}，上期 {prev_start} 至 {prev_end}。z = 2(√本期 − √上期)，"
+            "|z| > 3 视为显著变化（▲ 上升，▼ 下降）；小数字的百分比变化容易误导。"
+        ),
+        (
+            "This period {start} to {end}, previous {prev_start} to {prev_end}. "
+            "z = 2(√current − √previous); |z| > 3 marks a notable change (▲ up, ▼ down); "
+            "percent changes mislead on small counts."
+        ),
+    ),
+    "current": ("本期", "Current"),
+    "previous": ("上期", "Previous"),
+    "z_score": ("z 值", "z"),
+    "notable_up": ("▲ 显著上升", "▲ notable rise"),
+    "notable_down": ("▼ 显著下降", "▼ notable fall"),
+    "totals_heading": ("区间汇总", "Totals for the range"),
+    "totals_caption": (
+        "{start} 至 {end}；括号内为每万人数。",
+        "{start} to {end}; per 10,000 residents in brackets.",
+    ),
+    "monthly_caption": (
+        "每个小图一个指标，每条线一个单位；◆ 标出与上月相比 |z| > 3 的月份；竖线为大事记。",
+        (
+            "One panel per metric, one line per unit; ◆ marks months with |z| > 3 against the "
+            "month before; vertical lines are dated events."
+        ),
+    ),
+    "week": ("周（起始日）", "Week (starting)"),
+    "date": ("日期", "Date"),
+    "hover_z": ("与上月比 z = {z}", "z against previous month = {z}"),
+    "actions_heading": ("处理方式", "Actions taken"),
+    "actions_absolute": ("各单位逐月处理方式", "Actions per unit per month"),
+    "actions_per_10k": (
+        "各单位逐月处理方式（每万人）",
+        "Actions per unit per month, per 10,000 residents",
+    ),
+    "notices_title": (
+        "整改通知书：下发与按期整改（区间合计）",
+        "Rectification notices: issued and complied with on time (range totals)",
+    ),
+    "closure_title": (
+        "逐月结案率与办结天数中位数",
+        "Closure rate and median days to close, by month",
+    ),
+    "referrals_title": (
+        "移交案件：单位 → 接收部门（区间合计）",
+        "Referrals: unit → receiving department (range totals)",
+    ),
+    "referrals_none": ("区间内没有移交案件。", "No referrals in the range."),
+    "case_mix_title": (
+        "各单位案件类别构成（区间合计）",
+        "Case mix per unit by catalogue category (range totals)",
+    ),
+    "category": ("类别", "Category"),
+    "department": ("部门", "Department"),
+    "patrols_heading": ("巡查", "Patrols"),
+    "patrols_title": (
+        "各单位每周巡查次数、巡查时长与巡查人时",
+        "Patrols, patrol hours and officer hours per unit per week",
+    ),
+    "issues_rate_title": (
+        "每巡查小时发现问题数（每周）",
+        "Issues found per patrol hour, by week",
+    ),
+    "issues_rate_unit": ("个/小时", "issues per hour"),
+    "grid_heading": ("网格巡查覆盖", "Grid coverage"),
+    "grid_title": ("{unit}：各网格每周巡查次数", "{unit}: patrols per grid per week"),
+    "grid_caption": (
+        "空白（0）表示该网格当周未被巡查。",
+        "A blank (0) cell is a grid not patrolled that week.",
+    ),
+    "grid": ("网格", "Grid"),
+    "no_grids": ("参考表中没有网格。", "No grids in the reference table."),
+    "outputs_heading": ("累计产出与目标", "Cumulative outputs against targets"),
+    "outputs_title": (
+        "{output}：累计数量（{measure}）",
+        "{output}: cumulative quantity ({measure})",
+    ),
+    "outputs_caption": (
+        "自试点开始累计；虚线为目标（data/reference/targets.csv）；空心点表示累计中含约数（余/约）。",
+        (
+            "Running totals since the pilot start; dashed lines are targets "
+            "(data/reference/targets.csv); hollow markers mean the total includes approximate "
+            "quantities (余/约)."
+        ),
+    ),
+    "target": ("目标", "target"),
+    "cumulative": ("累计", "Cumulative"),
+    "quality_heading": ("每个文件的行数核对", "Row accounting per file"),
+    "quality_caption": (
+        "读取行数 = 入库 + 隔离 + 跳过（空行与合计行）。只有状态为 loaded 的文件计入图表。",
+        (
+            "Rows read = loaded + quarantined + skipped (blank and total rows). Only files with "
+            "status loaded count in the charts."
+        ),
+    ),
+    "quality_title": (
+        "各文件行数：入库、隔离、跳过",
+        "Rows per file: loaded, quarantined, skipped",
+    ),
+    "rows": ("行", "rows"),
+    "file": ("文件", "File"),
+    "ledger": ("台账", "Ledger"),
+    "status": ("状态", "Status"),
+    "rows_read": ("读取", "Read"),
+    "rows_loaded": ("入库", "Loaded"),
+    "rows_quarantined": ("隔离", "Quarantined"),
+    "rows_skipped": ("跳过", "Skipped"),
+    "error": ("错误", "Error"),
+    "quarantine_heading": ("被隔离的行及原因", "Quarantined rows and why"),
+    "quarantine_caption": (
+        "共 {total} 行被隔离，此处列出前 {shown} 行；完整清单见 `pilot quality`。",
+        "{total} row(s) quarantined, the first {shown} listed; `pilot quality` lists all.",
+    ),
+    "quarantine_none": ("没有被隔离的行。", "No row was quarantined."),
+    "sheet": ("工作表", "Sheet"),
+    "row": ("行号", "Row"),
+    "reasons": ("原因", "Reasons"),
+    "no_files": ("尚未入库任何文件。", "No file has been ingested."),
+    "catalogue_heading": ("委托执法事项的使用情况", "Use of the delegated items"),
+    "catalogue_title": (
+        "各单位按事项发现的案件数（区间合计）",
+        "Cases found per item and unit (range totals)",
+    ),
+    "catalogue_caption": (
+        "灰色行为区间内所有单位均未使用的事项。",
+        "Grey rows are items no unit used in the range.",
+    ),
+    "item": ("事项", "Item"),
+    "delegating_dept": ("委托部门", "Delegating department"),
+    "unused": ("未使用", "unused"),
+}
+
+# Catalogue categories and departments, for the English site.
+CATEGORIES_EN = {
+    "SR": "City appearance and sanitation",
+    "GT": "Planning, building and land",
+    "WS": "Food and public hygiene",
+    "JS": "Population and family planning",
+    "MZ": "Civil affairs and burials",
+    "ZA": "Public order",
+    "JF": "Disputes",
+}
+DEPARTMENTS_EN = {
+    "GA": "Public Security Sub-bureau",
+    "CG": "Urban Management Bureau",
+    "WS": "Health Bureau",
+    "JS": "Population and Family Planning Bureau",
+    "MZ": "Civil Affairs Bureau",
+    "GH": "Planning Bureau",
+    "JSJ": "Construction Bureau",
+    "GT": "Land and Resources Sub-bureau",
+    "GS": "Industry and Commerce Bureau",
+    "QT": "Other departments",
 }
 
 
@@ -132,3 +306,17 @@ def unit_name(unit_code: str, name_zh: str, lang: str = "zh") -> str:
     if check_lang(lang) == "en":
         return UNIT_NAMES_EN.get(unit_code, unit_code)
     return name_zh
+
+
+def category_name(code: str, name_zh: str | None, lang: str = "zh") -> str:
+    """A catalogue category's display name: Chinese from the data, or its English name."""
+    if check_lang(lang) == "en":
+        return CATEGORIES_EN.get(code, code)
+    return name_zh or code
+
+
+def department_name(code: str, name_zh: str | None, lang: str = "zh") -> str:
+    """A department's display name: Chinese from the data, or its English name."""
+    if check_lang(lang) == "en":
+        return DEPARTMENTS_EN.get(code, code)
+    return name_zh or code

@@ -1,39 +1,40 @@
-"""The HTML report: the three pilot units side by side, from the reporting models, offline."""
+"""The report site: one page per subject, from the reporting models, offline from file://."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import math
+from dataclasses import dataclass
 from datetime import date
-from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-import plotly.graph_objects as go
+import jinja2
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
-from plotly.subplots import make_subplots
 
 from . import i18n
-from .errors import WarehouseError
-from .export import fetch
-from .settings import ALL_UNITS_CODE, Settings
-from .publish import open_reporting
+from . import report_charts as charts
+from .report_charts import FONT_STACK, Chart
+from .report_data import ReportData, read_report_data
+from .settings import Settings
 
-METRICS_REL = "reporting.rpt_unit_metrics"
-OUTPUTS_REL = "reporting.rpt_outputs_unit_period"
+PLOTLY_JS = "plotly.min.js"
+TEMPLATES = Path(__file__).parent / "templates"
 
-# One panel each, in this order (two per row).
-CHART_METRICS = (
-    "notices_issued",
-    "disputes_mediated",
-    "referrals_made",
-    "patrols",
-    "leaflet",
-    "banner",
-    "signboard",
-    "consult",
+# Pages in navigation order: file name and the i18n key of its label.
+PAGES = (
+    ("index.html", "nav_overview"),
+    ("cases.html", "nav_cases"),
+    ("patrols.html", "nav_patrols"),
+    ("outputs.html", "nav_outputs"),
+    ("quality.html", "nav_quality"),
+    ("catalogue.html", "nav_catalogue"),
 )
-# Rows of the whole-pilot table.
+# Rows of the totals table.
 TABLE_METRICS = (
     "cases_found",
     "cases_closed",
@@ -65,81 +66,19 @@ TABLE_METRICS = (
     "paving",
     "training",
 )
-OUTPUT_METRICS = frozenset(
-    {
-        "leaflet",
-        "banner",
-        "blackboard",
-        "board_made",
-        "board_show",
-        "consult",
-        "slogan",
-        "event",
-        "signboard",
-        "paving",
-        "training",
-    }
-)
-UNIT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
-FONT_STACK = (
-    '"Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif'
-)
-PLOTLY_JS = "plotly.min.js"
-
-CSS = """
-body { font-family: %(font)s; margin: 2rem auto; max-width: 1200px; padding: 0 1rem;
-       color: #222; line-height: 1.5; }
-h1 { font-size: 1.6rem; }
-h2 { font-size: 1.25rem; margin-top: 2rem; border-bottom: 1px solid #ddd; }
-table { border-collapse: collapse; font-size: 0.9rem; }
-th, td { border: 1px solid #ddd; padding: 0.3rem 0.6rem; }
-th { background: #f4f4f4; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.note, footer { color: #666; font-size: 0.85rem; }
-"""
 
 
-def _records(names: list[str], rows: list[tuple]) -> list[dict[str, Any]]:
-    return [dict(zip(names, row)) for row in rows]
+@dataclass
+class Cell:
+    text: str
+    cls: str = ""
+    head: bool = False
 
 
-def _read(settings: Settings) -> tuple[list[dict], list[dict], set[tuple]]:
-    """Monthly rows, whole-pilot rows, and which (period, unit, start, metric) hold approximations."""
-    con = open_reporting(settings)
-    try:
-        monthly = _records(
-            *fetch(
-                con,
-                f"select * from {METRICS_REL} where period = ? and unit_code <> ? "
-                "order by unit_code, period_start",
-                ["month", ALL_UNITS_CODE],
-                METRICS_REL,
-            )
-        )
-        whole = _records(
-            *fetch(
-                con,
-                f"select * from {METRICS_REL} where period = ? order by unit_code = ?, unit_code",
-                ["all", ALL_UNITS_CODE],
-                METRICS_REL,
-            )
-        )
-        _, approx_rows = fetch(
-            con,
-            f"select period, unit_code, period_start, output_code from {OUTPUTS_REL} "
-            "where period in (?, ?) and is_approximate",
-            ["month", "all"],
-            OUTPUTS_REL,
-        )
-    finally:
-        con.close()
-    if not whole:
-        raise WarehouseError(
-            f"报表模型中没有数据 / no data in {METRICS_REL}",
-            hint="load ledgers with `pilot ingest`, then `pilot build`",
-        )
-    approx = {(p, u, s, code.lower()) for p, u, s, code in approx_rows}
-    return monthly, whole, approx
+@dataclass
+class Row:
+    cells: list[Cell]
+    muted: bool = False
 
 
 def _number(value: Any, metric: str, per_10k: bool = False) -> str:
@@ -154,228 +93,375 @@ def _number(value: Any, metric: str, per_10k: bool = False) -> str:
     return f"{float(value):,.1f}"
 
 
-def monthly_figure(
-    monthly: list[dict], units: list[tuple[str, str]], approx: set[tuple], lang: str
-) -> go.Figure:
-    """Small multiples, one panel per headline metric, a line per unit; buttons switch to per 10k."""
-    present = set(monthly[0]) if monthly else set()
-    metrics = [m for m in CHART_METRICS if m in present] or list(CHART_METRICS)
-    ncols = 2
-    nrows = math.ceil(len(metrics) / ncols)
-    fig = make_subplots(
-        rows=nrows,
-        cols=ncols,
-        shared_xaxes=True,
-        vertical_spacing=0.3 / nrows,
-        horizontal_spacing=0.1,
-        subplot_titles=[i18n.metric_label(m, lang) for m in metrics],
-    )
-    by_unit: dict[str, list[dict]] = {code: [] for code, _ in units}
-    for row in monthly:
-        by_unit.setdefault(row["unit_code"], []).append(row)
-    colours = {code: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, (code, _) in enumerate(units)}
-    approx_text = " ≈ " + i18n.text("approximate_hover", lang)
-    visible_abs: list[bool] = []
-    for per_10k in (False, True):
-        for i, metric in enumerate(metrics):
-            measure = i18n.metric_unit(metric, lang)
-            label = i18n.metric_label(metric, lang)
-            column = f"{metric}_per_10k" if per_10k else metric
-            if per_10k:
-                value_fmt = f"%{{y:,.2f}} {escape(i18n.metric_unit(metric, lang, per_10k=True))}"
-                value_fmt += f" (%{{customdata[0]:,}} {escape(measure)})"
-            else:
-                value_fmt = f"%{{y:,}} {escape(measure)}"
-            template = (
-                f"<b>%{{fullData.name}}</b><br>%{{x|%Y-%m}}<br>{escape(label)}: "
-                f"{value_fmt}%{{customdata[1]}}<extra></extra>"
-            )
-            for code, name in units:
-                rows = by_unit.get(code, [])
-                fig.add_trace(
-                    go.Scatter(
-                        x=[r["period_start"] for r in rows],
-                        y=[r.get(column) for r in rows],
-                        customdata=[
-                            [
-                                r.get(metric),
-                                approx_text
-                                if ("month", code, r["period_start"], metric) in approx
-                                else "",
-                            ]
-                            for r in rows
-                        ],
-                        name=escape(i18n.unit_name(code, name, lang)),
-                        legendgroup=code,
-                        showlegend=(i == 0 and not per_10k),
-                        mode="lines+markers",
-                        line={"color": colours[code], "width": 2},
-                        marker={"size": 5},
-                        hovertemplate=template,
-                        visible=not per_10k,
-                    ),
-                    row=i // ncols + 1,
-                    col=i % ncols + 1,
-                )
-                visible_abs.append(not per_10k)
-    visible_per_10k = [not v for v in visible_abs]
-
-    def axis_titles(per_10k: bool) -> dict[str, str]:
-        return {
-            f"yaxis{'' if i == 0 else i + 1}.title.text": i18n.metric_unit(m, lang, per_10k)
-            for i, m in enumerate(metrics)
-        }
-
-    for i, metric in enumerate(metrics):
-        fig.update_yaxes(
-            title_text=i18n.metric_unit(metric, lang),
-            rangemode="tozero",
-            row=i // ncols + 1,
-            col=i % ncols + 1,
-        )
-    fig.update_xaxes(tickformat="%Y-%m", dtick="M2")
-    for col in range(1, ncols + 1):
-        fig.update_xaxes(title_text=i18n.text("month", lang), row=nrows, col=col)
-    fig.update_layout(
-        title={"text": i18n.text("monthly_absolute", lang), "x": 0, "xanchor": "left"},
-        height=260 * nrows + 160,
-        font={"family": FONT_STACK},
-        template="plotly_white",
-        hovermode="closest",
-        legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
-        margin={"t": 130},
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "right",
-                "x": 0,
-                "xanchor": "left",
-                "y": 1.02,
-                "yanchor": "bottom",
-                "showactive": True,
-                "active": 0,
-                "buttons": [
-                    {
-                        "label": i18n.text("view_absolute", lang),
-                        "method": "update",
-                        "args": [
-                            {"visible": visible_abs},
-                            {
-                                "title.text": i18n.text("monthly_absolute", lang),
-                                **axis_titles(False),
-                            },
-                        ],
-                    },
-                    {
-                        "label": i18n.text("view_per_10k", lang),
-                        "method": "update",
-                        "args": [
-                            {"visible": visible_per_10k},
-                            {"title.text": i18n.text("monthly_per_10k", lang), **axis_titles(True)},
-                        ],
-                    },
-                ],
-            }
-        ],
-    )
-    return fig
-
-
-def headline_table(whole: list[dict], approx: set[tuple], lang: str) -> str:
-    """The whole-pilot table: a row per metric, a column per unit, per-10k values in brackets."""
-    head = "".join(
-        f"<th>{escape(i18n.unit_name(r['unit_code'], r.get('unit_name') or '', lang))}</th>"
-        for r in whole
-    )
-    lines = [
-        "<table>",
-        (
-            f"<thead><tr><th>{escape(i18n.text('metric', lang))}</th>"
-            f"<th>{escape(i18n.text('unit_of_measure', lang))}</th>{head}</tr></thead>"
-        ),
-        "<tbody>",
-    ]
-    present = set(whole[0])
-    for metric in ("population", *TABLE_METRICS):
-        if metric not in present:
-            continue
-        cells = []
-        for r in whole:
-            text = _number(r.get(metric), metric)
-            per_10k = f"{metric}_per_10k"
-            if per_10k in r and r[per_10k] is not None:
-                text += f" ({_number(r[per_10k], metric, per_10k=True)})"
-            if ("all", r["unit_code"], r["period_start"], metric) in approx:
-                text = "≈ " + text
-            cells.append(f'<td class="num">{escape(text)}</td>')
-        lines.append(
-            f"<tr><th>{escape(i18n.metric_label(metric, lang))}</th>"
-            f"<td>{escape(i18n.metric_unit(metric, lang))}</td>{''.join(cells)}</tr>"
-        )
-    lines += ["</tbody>", "</table>"]
-    return "\n".join(lines)
-
-
 def _iso(value: Any) -> str:
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def render(monthly: list[dict], whole: list[dict], approx: set[tuple], lang: str) -> str:
-    """The page as HTML text; plotly.js is loaded from the file beside it."""
-    units = [
-        (r["unit_code"], r.get("unit_name") or r["unit_code"])
-        for r in whole
-        if r["unit_code"] != ALL_UNITS_CODE
-    ]
-    fig = monthly_figure(monthly, units, approx, lang)
-    figure_html = pio.to_html(
-        fig,
+def csv_data_uri(columns, rows) -> str:
+    """The rows as a CSV file inside a data: URI (UTF-8 with BOM, so Excel reads Chinese)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow(["" if v is None else _iso(v) for v in row])
+    return "data:text/csv;charset=utf-8," + quote("\ufeff" + buffer.getvalue(), safe="")
+
+
+def chart_block(chart: Chart, lang: str) -> dict:
+    html = pio.to_html(
+        chart.figure,
         include_plotlyjs=False,
         full_html=False,
-        div_id="monthly",
-        default_height=f"{fig.layout.height}px",
+        div_id=chart.key,
+        default_height=f"{chart.figure.layout.height}px",
         config={"displaylogo": False, "responsive": True},
     )
-    title = i18n.text("title", lang)
-    caption = i18n.text("headline_caption", lang).format(
-        start=_iso(whole[0]["period_start"]), end=_iso(whole[0]["period_end"])
+    return {
+        "kind": "chart",
+        "key": chart.key,
+        "html": html,
+        "filename": f"{chart.key}.csv",
+        "csv_uri": csv_data_uri(chart.columns, chart.rows),
+        "download_label": f"{i18n.text('download_csv', lang)}: {chart.title}",
+    }
+
+
+def _unit_names(rows: list[dict]) -> dict[str, str]:
+    return {r["unit_code"]: r.get("unit_name") or r["unit_code"] for r in rows}
+
+
+def totals_table(totals: list[dict], approx: set[tuple[str, str]], lang: str) -> dict:
+    """A row per metric, a column per unit, per-10k values in brackets, ≈ for approximations."""
+    header = [i18n.text("metric", lang), i18n.text("unit_of_measure", lang)] + [
+        i18n.unit_name(r["unit_code"], r.get("unit_name") or "", lang) for r in totals
+    ]
+    rows = []
+    present = set(totals[0]) if totals else set()
+    for metric in ("population", *TABLE_METRICS):
+        if metric not in present:
+            continue
+        cells = [
+            Cell(i18n.metric_label(metric, lang), head=True),
+            Cell(i18n.metric_unit(metric, lang)),
+        ]
+        for r in totals:
+            text = _number(r.get(metric), metric)
+            per_10k = f"{metric}_per_10k"
+            if r.get(per_10k) is not None:
+                text += f" ({_number(r[per_10k], metric, per_10k=True)})"
+            if (r["unit_code"], metric) in approx:
+                text = "≈ " + text
+            cells.append(Cell(text, "num"))
+        rows.append(Row(cells))
+    return {"kind": "table", "header": header, "rows": rows}
+
+
+def changes_table(changes: list[dict], lang: str) -> dict:
+    """A row per count, a column per unit: current ← previous, z, and a flag when |z| > 3."""
+    codes: list[str] = []
+    for r in changes:
+        if r["unit_code"] not in codes:
+            codes.append(r["unit_code"])
+    names = _unit_names(changes)
+    at = {(r["unit_code"], r["metric"]): r for r in changes}
+    metrics = [m for m in TABLE_METRICS if any(r["metric"] == m for r in changes)]
+    header = [i18n.text("metric", lang), i18n.text("unit_of_measure", lang)] + [
+        i18n.unit_name(c, names[c], lang) for c in codes
+    ]
+    rows = []
+    for metric in metrics:
+        cells = [
+            Cell(i18n.metric_label(metric, lang), head=True),
+            Cell(i18n.metric_unit(metric, lang)),
+        ]
+        for code in codes:
+            r = at.get((code, metric))
+            if r is None:
+                cells.append(Cell("—", "num"))
+                continue
+            z = r["z_score"]
+            text = f"{_number(r['current_value'], metric)} ← {_number(r['previous_value'], metric)}"
+            cls = "num"
+            if z is not None:
+                text += f", z {z:+.2f}"
+            if r["is_notable"]:
+                up = z > 0
+                text += " " + i18n.text("notable_up" if up else "notable_down", lang)
+                cls += " up" if up else " down"
+            cells.append(Cell(text, cls))
+        rows.append(Row(cells))
+    return {"kind": "table", "header": header, "rows": rows}
+
+
+def _section(heading: str, blocks: list[dict], caption: str = "") -> dict:
+    return {"heading": heading, "caption": caption, "blocks": blocks}
+
+
+def _charts(items: list[Chart | None], lang: str) -> list[dict]:
+    return [chart_block(c, lang) for c in items if c is not None]
+
+
+def overview_page(data: ReportData, lang: str) -> list[dict]:
+    t = lambda key: i18n.text(key, lang)
+    prev = data.changes[0] if data.changes else {}
+    changes_caption = t("changes_caption").format(
+        start=_iso(data.change_from),
+        end=_iso(data.change_to),
+        prev_start=_iso(prev.get("previous_start", "—")),
+        prev_end=_iso(prev.get("previous_end", "—")),
     )
-    return f"""<!DOCTYPE html>
-<html lang="{"zh-CN" if lang == "zh" else "en"}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{escape(title)}</title>
-<style>{CSS % {"font": FONT_STACK}}</style>
-<script charset="utf-8" src="{PLOTLY_JS}"></script>
-</head>
-<body>
-<h1>{escape(title)}</h1>
-<section>
-<h2>{escape(i18n.text("headline_heading", lang))}</h2>
-<p>{escape(caption)}</p>
-{headline_table(whole, approx, lang)}
-<p class="note">{escape(i18n.text("approximate_note", lang))}</p>
-</section>
-<section>
-<h2>{escape(i18n.text("monthly_heading", lang))}</h2>
-{figure_html}
-</section>
-<footer>{escape(i18n.text("source_note", lang))}</footer>
-</body>
-</html>
-"""
+    totals_caption = t("totals_caption").format(start=_iso(data.date_from), end=_iso(data.date_to))
+    return [
+        _section(t("changes_heading"), [changes_table(data.changes, lang)], changes_caption),
+        _section(
+            t("monthly_heading"),
+            _charts([charts.monthly_figure(data, lang)], lang),
+            t("monthly_caption"),
+        ),
+        _section(
+            t("totals_heading"),
+            [
+                totals_table(data.totals, data.approx_totals, lang),
+                {"kind": "note", "text": t("approximate_note")},
+            ],
+            totals_caption,
+        ),
+    ]
 
 
-def write_report(settings: Settings, out_dir: Path | None = None, lang: str = "zh") -> Path:
-    """Write index.html and plotly.min.js into out_dir (default: settings.reports_dir)."""
+def cases_page(data: ReportData, lang: str) -> list[dict]:
+    t = lambda key: i18n.text(key, lang)
+    referrals = charts.referrals_figure(data, lang)
+    return [
+        _section(
+            t("actions_heading"),
+            _charts(
+                [
+                    charts.actions_figure(data, lang),
+                    charts.notices_figure(data, lang),
+                    charts.closure_figure(data, lang),
+                ],
+                lang,
+            ),
+        ),
+        _section(
+            t("referrals_title"),
+            _charts([referrals], lang)
+            if referrals
+            else [{"kind": "note", "text": t("referrals_none")}],
+        ),
+        _section(t("case_mix_title"), _charts([charts.case_mix_figure(data, lang)], lang)),
+    ]
+
+
+def patrols_page(data: ReportData, lang: str) -> list[dict]:
+    t = lambda key: i18n.text(key, lang)
+    heatmaps = charts.grid_heatmaps(data, lang)
+    return [
+        _section(
+            t("patrols_heading"),
+            _charts(
+                [charts.patrols_figure(data, lang), charts.issues_rate_figure(data, lang)], lang
+            ),
+        ),
+        _section(
+            t("grid_heading"),
+            _charts(heatmaps, lang) if heatmaps else [{"kind": "note", "text": t("no_grids")}],
+            t("grid_caption"),
+        ),
+    ]
+
+
+def outputs_page(data: ReportData, lang: str) -> list[dict]:
+    t = lambda key: i18n.text(key, lang)
+    return [
+        _section(
+            t("outputs_heading"),
+            _charts([charts.outputs_figure(data, lang)], lang),
+            t("outputs_caption"),
+        )
+    ]
+
+
+def _reasons(text: str | None, lang: str) -> str:
+    """The reasons of a quarantined row as ingest stored them (a JSON list), in the language."""
+    if not text:
+        return ""
+    try:
+        reasons = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(reasons, list):
+        return str(reasons)
+    key = f"message_{lang}"
+    return "；".join(
+        str(r.get(key) or r.get("message_zh") or r) if isinstance(r, dict) else str(r)
+        for r in reasons
+    )
+
+
+def quality_page(data: ReportData, lang: str) -> list[dict]:
+    t = lambda key: i18n.text(key, lang)
+    file_columns = (
+        "file_name",
+        "ledger",
+        "status",
+        "rows_read",
+        "rows_loaded",
+        "rows_quarantined",
+        "rows_skipped",
+        "error",
+    )
+    header = [t("file" if c == "file_name" else c) for c in file_columns]
+    rows = [
+        Row(
+            [
+                Cell("" if f[c] is None else str(f[c]), "num" if c.startswith("rows_") else "")
+                for c in file_columns
+            ],
+            muted=f["status"] != "loaded",
+        )
+        for f in data.files
+    ]
+    files_blocks = (
+        _charts([charts.quality_figure(data, lang)], lang)
+        + [{"kind": "table", "header": header, "rows": rows}]
+        if data.files
+        else [{"kind": "note", "text": t("no_files")}]
+    )
+    if data.quarantine:
+        q_header = [t("file"), t("status"), t("sheet"), t("row"), t("ledger"), t("reasons")]
+        q_rows = [
+            Row(
+                [
+                    Cell(q["file_name"] or ""),
+                    Cell(q["file_status"] or ""),
+                    Cell(q["source_sheet"] or ""),
+                    Cell(str(q["source_row"]), "num"),
+                    Cell(q["ledger"] or ""),
+                    Cell(_reasons(q["reasons"], lang)),
+                ]
+            )
+            for q in data.quarantine
+        ]
+        q_blocks = [{"kind": "table", "header": q_header, "rows": q_rows}]
+        q_caption = t("quarantine_caption").format(
+            total=data.quarantine_total, shown=len(data.quarantine)
+        )
+    else:
+        q_blocks, q_caption = [], t("quarantine_none")
+    return [
+        _section(t("quality_heading"), files_blocks, t("quality_caption")),
+        _section(t("quarantine_heading"), q_blocks, q_caption),
+    ]
+
+
+def catalogue_page(data: ReportData, lang: str) -> list[dict]:
+    t = lambda key: i18n.text(key, lang)
+    names = _unit_names(data.totals)
+    table_units = [(r["unit_code"], names[r["unit_code"]]) for r in data.totals]
+    at = {(r["item_code"], r["unit_code"]): r for r in data.items}
+    items: list[dict] = []
+    for r in data.items:
+        if not items or items[-1]["item_code"] != r["item_code"]:
+            items.append(r)
+    header = [t("item"), t("category"), t("delegating_dept")] + [
+        i18n.unit_name(c, n, lang) for c, n in table_units
+    ]
+    rows = []
+    for item in items:
+        counts = [at[(item["item_code"], c)]["cases_found"] for c, _ in table_units]
+        name = item["item_code"] if lang == "en" else f"{item['item_code']} {item['item_name']}"
+        rows.append(
+            Row(
+                [
+                    Cell(name, head=True),
+                    Cell(i18n.category_name(item["category_code"], item["category"], lang)),
+                    Cell("" if lang == "en" else item["delegating_dept"] or ""),
+                ]
+                + [Cell(_number(n, "cases_found"), "num") for n in counts],
+                muted=not any(counts),
+            )
+        )
+    return [
+        _section(
+            t("catalogue_heading"),
+            _charts([charts.catalogue_figure(data, lang, table_units)], lang)
+            + [{"kind": "table", "header": header, "rows": rows}],
+            t("catalogue_caption"),
+        )
+    ]
+
+
+BUILDERS = {
+    "index.html": overview_page,
+    "cases.html": cases_page,
+    "patrols.html": patrols_page,
+    "outputs.html": outputs_page,
+    "quality.html": quality_page,
+    "catalogue.html": catalogue_page,
+}
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def render_site(data: ReportData, lang: str) -> dict[str, str]:
+    """Every page as HTML text, by file name; plotly.js is loaded from the file beside them."""
+    env = _environment()
+    template = env.get_template("page.html")
+    if len(data.units) == 1:
+        code, name = data.units[0]
+        unit_scope = i18n.text("unit_caption", lang).format(unit=i18n.unit_name(code, name, lang))
+    else:
+        unit_scope = ""
+    scope = i18n.text("range_caption", lang).format(
+        start=_iso(data.date_from), end=_iso(data.date_to)
+    )
+    if unit_scope:
+        scope += "；" + unit_scope if lang == "zh" else "; " + unit_scope
+    pages = {}
+    for filename, nav_key in PAGES:
+        pages[filename] = template.render(
+            html_lang="zh-CN" if lang == "zh" else "en",
+            site_title=i18n.text("site_title", lang),
+            page_title=i18n.text("title", lang)
+            if filename == "index.html"
+            else i18n.text(nav_key, lang),
+            font_stack=FONT_STACK,
+            plotly_js=PLOTLY_JS,
+            nav=[
+                {"href": f, "label": i18n.text(k, lang), "current": f == filename} for f, k in PAGES
+            ],
+            scope=scope,
+            sections=BUILDERS[filename](data, lang),
+            footer=i18n.text("site_footer", lang),
+        )
+    return pages
+
+
+def write_report(
+    settings: Settings,
+    out_dir: Path | None = None,
+    lang: str = "zh",
+    date_from: str | date | None = None,
+    date_to: str | date | None = None,
+    unit: str | None = None,
+) -> Path:
+    """Write the site and one plotly.min.js into out_dir (default: settings.reports_dir)."""
     i18n.check_lang(lang)
     target = Path(out_dir or settings.reports_dir).expanduser().resolve()
-    monthly, whole, approx = _read(settings)
-    page = render(monthly, whole, approx, lang)
+    data = read_report_data(settings, date_from=date_from, date_to=date_to, unit=unit)
+    pages = render_site(data, lang)
     target.mkdir(parents=True, exist_ok=True)
     # Written every time so the bundle always matches the installed plotly; never a CDN.
     (target / PLOTLY_JS).write_text(get_plotlyjs(), encoding="utf-8")
-    index = target / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
+    for filename, html in pages.items():
+        (target / filename).write_text(html, encoding="utf-8")
+    return target / "index.html"

@@ -1,62 +1,116 @@
-"""The HTML report, written from the fake reporting schema of test_export."""
+"""The report site, written from the warehouse conftest builds with dbt from hand-made ledgers."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import date
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import pytest
-from test_export import build_warehouse
 
 from pipeline import report
 from pipeline.errors import PilotError, WarehouseError
+from pipeline.report_charts import monthly_figure
+from pipeline.report_data import read_report_data
 from pipeline.settings import Settings
 
+PAGES = ["index.html", "cases.html", "patrols.html", "outputs.html", "quality.html", "catalogue.html"]
+MAX_PAGE_BYTES = 1_500_000
 
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(warehouse=build_warehouse(tmp_path / "wh.duckdb"), reports_dir=tmp_path / "r")
+
+@pytest.fixture(scope="module")
+def site(built_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return report.write_report(built_settings, out_dir=tmp_path_factory.mktemp("site")).parent
 
 
 def _scripts(html: str) -> list[str]:
     return re.findall(r"<script[^>]*\bsrc=\"([^\"]*)\"", html)
 
 
-def test_report_is_offline_and_chinese(settings):
-    index = report.write_report(settings)
-    assert index == (settings.reports_dir / "index.html").resolve()
-    html = index.read_text(encoding="utf-8")
-    bundle = index.parent / "plotly.min.js"
-    assert bundle.stat().st_size > 1_000_000
-    assert _scripts(html) == ["plotly.min.js"]
-    assert "cdn.plot.ly" not in html
-    assert not re.search(r"src=\"https?:", html)
-    assert '<html lang="zh-CN">' in html
+def _downloads(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<a class="download" download="([^"]+)" href="([^"]+)"', html)
+
+
+def test_every_page_is_offline_chinese_and_small(site):
+    assert sorted(p.name for p in site.iterdir()) == sorted([*PAGES, "plotly.min.js"])
+    assert (site / "plotly.min.js").stat().st_size > 1_000_000
+    for page in PAGES:
+        html = (site / page).read_text(encoding="utf-8")
+        assert (site / page).stat().st_size < MAX_PAGE_BYTES, page
+        assert _scripts(html) == ["plotly.min.js"], page
+        assert not re.search(r"(src|href)=\"(https?:)?//", html), page
+        assert "cdn.plot.ly" not in html
+        assert '<html lang="zh-CN">' in html
+        assert "Noto Sans CJK SC" in html
+        # The shared navigation, with the page itself marked.
+        assert [f for f, _ in re.findall(r'<li><a href="([^"]+)"( aria-current)?', html)] == PAGES
+        assert f'<a href="{page}" aria-current="page">' in html
+        downloads = _downloads(html)
+        assert len(downloads) == html.count('class="plotly-graph-div"'), page
+        for name, uri in downloads:
+            assert name.endswith(".csv") and uri.startswith("data:text/csv;charset=utf-8,")
+
+
+def test_overview_shows_poisson_changes_and_totals(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
     assert "西夏区社会管理综合执法试点 — 三个试点单位对比" in html
-    for name in ("西花园路街道办事处", "兴泾镇", "镇北堡镇"):
+    for name in ("西花园路街道办事处", "兴泾镇", "镇北堡镇", "全部试点单位"):
         assert name in html
-    assert "Noto Sans CJK SC" in html
-    assert "≈ 113 (26.59)" in html  # XHY banner over the pilot, recorded as approximate
+    assert "z = 2(√本期 − √上期)" in html
+    assert "统计区间：2011-08-01 至 2011-10-31" in html
+    # XHY banner over the whole range: 20 (approximate 1800 leaflets is another type).
+    assert "发放宣传资料" in html
+    assert "≈ 2,000 (500.00)" in html  # XHY leaflets 1800余 + 200, per 10k of 40,000
 
 
-def test_report_in_english(settings, tmp_path):
-    index = report.write_report(settings, out_dir=tmp_path / "en", lang="en")
+def test_changes_come_from_dbt_with_the_previous_range(built_settings):
+    data = read_report_data(built_settings, date_from="2011-09-01", date_to="2011-09-30")
+    row = next(
+        r for r in data.changes if r["unit_code"] == "XHY" and r["metric"] == "cases_found"
+    )
+    # XHY found 2 cases in September and 4 in the 30 days before (2 to 31 August).
+    assert (row["current_value"], row["previous_value"]) == (2, 4)
+    assert row["previous_start"] == date(2011, 8, 2)
+    assert row["z_score"] == pytest.approx(2 * (2**0.5 - 2))
+    assert row["is_notable"] is False
+
+
+def test_unit_and_range_narrow_the_site(built_settings, tmp_path):
+    index = report.write_report(
+        built_settings, out_dir=tmp_path, date_from="2011-09-01", date_to="2011-10-31", unit="XJ"
+    )
     html = index.read_text(encoding="utf-8")
-    assert (tmp_path / "en" / "plotly.min.js").exists()
+    assert "统计区间：2011-09-01 至 2011-10-31；单位：兴泾镇" in html
+    assert "西花园路街道办事处" not in html
+    data = read_report_data(built_settings, "2011-09-01", "2011-10-31", unit="XJ")
+    assert data.units == [("XJ", "兴泾镇")]
+    assert {r["period_start"] for r in data.monthly} == {date(2011, 9, 1), date(2011, 10, 1)}
+    assert {r["unit_code"] for r in data.grid_weeks} == {"XJ"}
+    assert [(r["dept_code"], r["referrals"]) for r in data.referrals] == [("JS", 1)]
+
+
+def test_site_in_english(built_settings, tmp_path):
+    report.write_report(built_settings, out_dir=tmp_path, lang="en")
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
     assert '<html lang="en">' in html
     assert "the three pilot units compared" in html
     for name in ("Xihuayuan Road Sub-district", "Xingjing Town", "Zhenbeibao Town"):
         assert name in html
-    assert "Rectification notices issued" in html
     assert "西花园路街道办事处" not in html
+    cases = (tmp_path / "cases.html").read_text(encoding="utf-8")
+    assert "Population and Family Planning Bureau" in cases
+    assert ">Cases and enforcement<" in cases
 
 
-def test_figure_has_a_panel_per_metric_and_a_per_10k_toggle(settings):
-    monthly, whole, approx = report._read(settings)
-    units = [(r["unit_code"], r["unit_name"]) for r in whole]
-    fig = report.monthly_figure(monthly, units, approx, "zh")
-    n = len(report.CHART_METRICS) * len(units)
+def test_monthly_figure_has_a_panel_per_metric_and_a_per_10k_toggle(built_settings):
+    data = read_report_data(built_settings)
+    chart = monthly_figure(data, "zh")
+    fig = chart.figure
+    n = len(report.charts.CHART_METRICS) * len(data.units)
     assert len(fig.data) == 2 * n
     assert [t.visible for t in fig.data] == [True] * n + [False] * n
     buttons = fig.layout.updatemenus[0].buttons
@@ -64,23 +118,52 @@ def test_figure_has_a_panel_per_metric_and_a_per_10k_toggle(settings):
     assert buttons[1].args[0]["visible"] == [False] * n + [True] * n
     assert buttons[1].args[1]["yaxis.title.text"] == "份/万人"
     assert fig.layout.yaxis.title.text == "份"
+    assert fig.layout.title.text == "各单位逐月数量"
     first = fig.data[0]
-    assert list(first.y) == [3, 4, 5]  # XHY notices_issued, month by month
+    assert first.name == "西花园路街道办事处"
+    assert list(first.y) == [2, 0, 0]  # XHY notices_issued, August to October
     assert "%{y:,}" in first.hovertemplate
+    # The pilot start is drawn on every panel and labelled along the top.
+    assert "试点启动" in [a.text for a in fig.layout.annotations]
 
 
-def test_text_from_data_is_escaped(tmp_path):
+def test_download_link_holds_the_chart_rows(site):
+    html = (site / "cases.html").read_text(encoding="utf-8")
+    name, uri = next(d for d in _downloads(html) if d[0] == "notices.csv")
+    text = unquote(uri.split(",", 1)[1])
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert rows == [
+        ["unit_code", "notices_issued", "notices_complied_on_time"],
+        ["XHY", "2", "1"],
+        ["XJ", "1", "0"],
+        ["ZBB", "0", "0"],
+    ]
+
+
+def test_text_from_data_is_escaped(built_settings):
     evil = "<script>alert(1)</script>"
-    wh = build_warehouse(tmp_path / "wh.duckdb", unit_names={"ZBB": evil})
-    html = report.write_report(Settings(warehouse=wh), out_dir=tmp_path / "r").read_text()
-    assert evil not in html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    data = read_report_data(built_settings)
+    data.units = [(code, evil) for code, _ in data.units]
+    for row in data.totals + data.changes:
+        row["unit_name"] = evil
+    pages = report.render_site(data, "zh")
+    for html in pages.values():
+        assert evil not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages["index.html"]
 
 
-def test_invalid_language(settings):
+def test_invalid_language(built_settings):
     with pytest.raises(PilotError) as exc:
-        report.write_report(settings, lang="fr")
+        report.write_report(built_settings, lang="fr")
     assert exc.value.message == "无效语言 / invalid language: fr (use zh or en)"
+
+
+def test_unknown_unit(built_settings, tmp_path):
+    with pytest.raises(PilotError) as exc:
+        report.write_report(built_settings, out_dir=tmp_path / "r", unit="XX")
+    assert exc.value.message == "未知单位 / unknown unit: XX (use one of XHY, XJ, ZBB, ALL)"
+    assert not (tmp_path / "r").exists()
 
 
 def test_unbuilt_models(tmp_path):
