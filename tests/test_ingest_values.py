@@ -1,0 +1,261 @@
+"""Values as clerks type them: date, time and number cells, numbers for IDs, every alias."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+from helpers_ingest import ROOT, fixture, loaded, make_settings, quarantine_reasons, query, run
+
+from pipeline.contract import CASES, OUTPUTS, PATROLS
+from pipeline.quality import quality
+
+REFERENCE = ROOT / "data" / "reference"
+SERIAL_2011_08_15 = (dt.date(2011, 8, 15) - dt.date(1899, 12, 30)).days  # 40770
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    return make_settings(tmp_path, monkeypatch)
+
+
+def _sheet(path, ledger, rows):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append([c.header for c in ledger.columns])
+    for values in rows:
+        ws.append([values.get(c.name) for c in ledger.columns])
+    wb.save(path)
+    return path
+
+
+def _reference(name: str) -> list[dict]:
+    with (REFERENCE / f"{name}.csv").open(encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+# --------------------------------------------------------------------------- dates and times
+
+
+def test_dates_as_cells_serial_numbers_and_text_in_a_workbook(settings, tmp_path):
+    forms = [
+        dt.date(2011, 8, 15),  # a date cell
+        dt.datetime(2011, 8, 15, 14, 30),  # a date-and-time cell
+        SERIAL_2011_08_15,  # the date cell's number, its format lost
+        float(SERIAL_2011_08_15) + 0.6,  # ... with a time of day
+        str(SERIAL_2011_08_15),  # typed as text
+        "2011.8.15",
+        "２０１１/８/１５",
+        20110815,  # typed as a number
+    ]
+    rows = [
+        {"case_id": f"D{n}", "unit": "XHY", "found_date": v, "item_code": "SR01"}
+        for n, v in enumerate(forms)
+    ]
+    report = run(settings, _sheet(tmp_path / "date_cells.xlsx", CASES, rows)).files[0]
+    assert (report.total("rows_loaded"), report.total("rows_quarantined")) == (len(forms), 0)
+    assert {r[1] for r in loaded(settings, "cases", "found_date")} == {"2011-08-15"}
+
+
+def test_impossible_and_two_digit_dates_in_a_workbook_name_the_value(settings, tmp_path):
+    rows = [
+        {"case_id": "D1", "unit": "XHY", "found_date": "11.8.15", "item_code": "SR01"},
+        {"case_id": "D2", "unit": "XHY", "found_date": "2011年2月30日", "item_code": "SR01"},
+    ]
+    run(settings, _sheet(tmp_path / "bad_dates.xlsx", CASES, rows))
+    assert [(r[0], r[1], r[3]) for r in quarantine_reasons(settings)] == [
+        (2, "date_two_digit_year", "11.8.15"),
+        (3, "date_impossible", "2011年2月30日"),
+    ]
+
+
+def test_times_as_time_cells_day_fractions_and_text(settings, tmp_path):
+    forms = [
+        (dt.time(8, 30), dt.time(11, 45)),  # time cells
+        (0.3541666666666667, 0.5),  # the cells' numbers, format lost: 08:30, 12:00
+        ("8:30", "12:00:00"),
+        ("０８：３０", "23:59"),
+        (dt.datetime(1899, 12, 30, 22, 0), dt.time(1, 30)),  # Excel's day-zero datetime
+    ]
+    rows = [
+        {
+            "patrol_id": f"P{n}",
+            "unit": "XHY",
+            "date": "2011-08-15",
+            "start_time": start,
+            "end_time": end,
+            "officers": "A01",
+        }
+        for n, (start, end) in enumerate(forms)
+    ]
+    run(settings, _sheet(tmp_path / "time_cells.xlsx", PATROLS, rows))
+    assert loaded(settings, "patrols", "start_time", "end_time") == [
+        (2, "08:30", "11:45"),
+        (3, "08:30", "12:00"),
+        (4, "08:30", "12:00"),
+        (5, "08:30", "23:59"),
+        (6, "22:00", "01:30"),
+    ]
+
+
+# --------------------------------------------------------------------------- numbers for text
+
+
+def test_id_and_phone_typed_as_numbers(settings, tmp_path):
+    """A 15-digit ID and an 11-digit phone survive as numbers; an 18-digit ID does not."""
+    rows = [
+        # Excel keeps 15 significant digits: the 18-digit number has lost its last three
+        {
+            "case_id": "N1",
+            "unit": "XHY",
+            "found_date": "2011-08-15",
+            "item_code": "SR01",
+            "party_name": "张三",
+            "party_id_no": 640105198001011231,
+            "phone": 13912345678,
+        },
+        {
+            "case_id": "N2",
+            "unit": "XHY",
+            "found_date": "2011-08-15",
+            "item_code": "SR01",
+            "party_id_no": 640105800101123,
+            "phone": 13912345678,
+        },
+        {
+            "case_id": "N3",
+            "unit": "XHY",
+            "found_date": "2011-08-15",
+            "item_code": "SR01",
+            "party_id_no": "640105800101123",
+        },
+    ]
+    run(settings, _sheet(tmp_path / "id_typed_as_number.xlsx", CASES, rows))
+    hashes = loaded(settings, "cases", "case_id", "party_id_hash")
+    assert [h[1] for h in hashes] == ["N2", "N3"]
+    assert hashes[0][2] == hashes[1][2]  # the number and the text are the same person
+    ((row, reasons, values),) = [
+        tuple(r.values())
+        for r in query(settings, "select source_row, reasons, row_values from raw.quarantine")
+    ]
+    assert row == 2
+    assert [(r["rule"], r["value"], r["message_zh"]) for r in json.loads(reasons)] == [
+        (
+            "id_stored_as_number",
+            "6.4****************17",
+            (
+                "身份证号“6.4****************17”在 Excel 中以数字保存，末几位已丢失，无法恢复；"
+                "请将该列设为文本后重新录入"
+            ),
+        )
+    ]
+    # the phone number came through as its 11 digits, then was masked
+    assert json.loads(values)["phone"] == "139******78"
+
+
+def test_id_in_scientific_notation_from_an_excel_csv(settings):
+    run(settings, fixture("cases", "invalid", "id_number_in_scientific_notation.csv"))
+    assert quarantine_reasons(settings) == [
+        (
+            3,
+            "id_stored_as_number",
+            "party_id_no",
+            "6.4******17",
+            (
+                "身份证号“6.4******17”在 Excel 中以数字保存，末几位已丢失，无法恢复；"
+                "请将该列设为文本后重新录入"
+            ),
+        )
+    ]
+    (row,) = quality(settings)["quarantine"]
+    assert row["reasons"][0]["message_en"] == (
+        "ID number '6.4******17' was stored by Excel as a number and has lost its last digits, "
+        "which cannot be recovered: format the column as text and retype it"
+    )
+
+
+# --------------------------------------------------------------------------- quantities
+
+
+def test_approximate_quantities_with_a_trailing_measure_word(settings):
+    run(settings, fixture("outputs", "valid", "approximate_with_measure_word.csv"))
+    assert loaded(settings, "outputs", "output_code", "quantity", "quantity_approx") == [
+        (2, "LEAFLET", "1800", "true"),
+        (3, "BANNER", "200", "true"),
+        (4, "BLACKBOARD", "12", "false"),
+        (5, "CONSULT", "450", "true"),
+        (6, "BOARD_MADE", "6", "false"),
+    ]
+
+
+def test_quantities_as_number_cells(settings, tmp_path):
+    rows = [
+        {"activity_id": f"A{n}", "unit": "XHY", "date": "2011-08-15", "output_type": "横幅"}
+        | {"quantity": q}
+        for n, q in enumerate((200, 200.0, 12.5, "1800余"))
+    ]
+    run(settings, _sheet(tmp_path / "quantity_cells.xlsx", OUTPUTS, rows))
+    assert loaded(settings, "outputs", "activity_id", "quantity", "quantity_approx") == [
+        (2, "A0", "200", "false"),
+        (3, "A1", "200", "false"),
+        (4, "A2", "12.5", "false"),
+        (5, "A3", "1800", "true"),
+    ]
+
+
+# --------------------------------------------------------------------------- aliases
+
+
+def test_every_alias_in_the_reference_tables_resolves(settings, tmp_path):
+    units = [
+        (spelling, u["unit_code"])
+        for u in _reference("units")
+        for spelling in (
+            u["unit_code"],
+            u["unit_code"].lower(),
+            u["unit_name"],
+            u["short_name"],
+            u["short_name"] + u["unit_type"],
+            u["unit_name"].removesuffix("办事处"),
+        )
+    ]
+    depts = [
+        (spelling, d["dept_code"])
+        for d in _reference("departments")
+        for spelling in (d["dept_code"], d["dept_name"], *d["aliases"].split("|"))
+    ]
+    outputs = [
+        (spelling, o["output_code"], o["measure"])
+        for o in _reference("output_types")
+        for spelling in (o["output_code"], o["output_name"], *o["aliases"].split("|"))
+    ]
+    cases = tmp_path / "every_alias_cases.csv"
+    with cases.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["案件编号", "单位", "发现日期", "事项编码", "处理方式", "移交部门"])
+        for n, (unit, _) in enumerate(units):
+            out.writerow([f"U{n:03d}", unit, "2011-08-15", "SR01", "", ""])
+        for n, (dept, _) in enumerate(depts):
+            out.writerow([f"R{n:03d}", "XHY", "2011-08-15", "SR01", "移交", dept])
+    outs = tmp_path / "every_alias_outputs.csv"
+    with outs.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(["活动编号", "单位", "日期", "产出类型", "数量", "计量单位"])
+        for n, (name, _, measure) in enumerate(outputs):
+            out.writerow([f"O{n:03d}", "XHY", "2011-08-15", name, f"3{measure}", measure])
+    report = run(settings, cases, outs)
+    assert [f.total("rows_quarantined") for f in report.files] == [0, 0]
+    got_units = query(
+        settings, "select unit_code from raw.cases where case_id like 'U%' order by 1"
+    )
+    assert [r["unit_code"] for r in got_units] == sorted(code for _, code in units)
+    got_depts = query(
+        settings, "select case_id, referred_to from raw.cases where case_id like 'R%' order by 1"
+    )
+    assert [r["referred_to"] for r in got_depts] == [code for _, code in depts]
+    got_outputs = query(settings, "select output_code from raw.outputs order by activity_id")
+    assert [r["output_code"] for r in got_outputs] == [code for _, code, _ in outputs]
+    assert len(units) == 18 and len(depts) >= 30 and len(outputs) >= 40
