@@ -18,7 +18,14 @@ from pipeline.report_charts import monthly_figure
 from pipeline.report_data import read_report_data
 from pipeline.settings import Settings
 
-PAGES = ["index.html", "cases.html", "patrols.html", "outputs.html", "quality.html", "catalogue.html"]
+PAGES = [
+    "index.html",
+    "cases.html",
+    "patrols.html",
+    "outputs.html",
+    "quality.html",
+    "catalogue.html",
+]
 MAX_PAGE_BYTES = 1_500_000
 
 
@@ -69,9 +76,7 @@ def test_overview_shows_poisson_changes_and_totals(site):
 
 def test_changes_come_from_dbt_with_the_previous_range(built_settings):
     data = read_report_data(built_settings, date_from="2011-09-01", date_to="2011-09-30")
-    row = next(
-        r for r in data.changes if r["unit_code"] == "XHY" and r["metric"] == "cases_found"
-    )
+    row = next(r for r in data.changes if r["unit_code"] == "XHY" and r["metric"] == "cases_found")
     # XHY found 2 cases in September and 4 in the 30 days before (2 to 31 August).
     assert (row["current_value"], row["previous_value"]) == (2, 4)
     assert row["previous_start"] == date(2011, 8, 2)
@@ -129,7 +134,7 @@ def test_monthly_figure_has_a_panel_per_metric_and_a_per_10k_toggle(built_settin
 
 def test_download_link_holds_the_chart_rows(site):
     html = (site / "cases.html").read_text(encoding="utf-8")
-    name, uri = next(d for d in _downloads(html) if d[0] == "notices.csv")
+    _name, uri = next(d for d in _downloads(html) if d[0] == "notices.csv")
     text = unquote(uri.split(",", 1)[1])
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
