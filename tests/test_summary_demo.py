@@ -1,0 +1,280 @@
+"""The pilot-year summary of the demo ledgers states the published figures, every one traced."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from pipeline.errors import PilotError
+from pipeline.settings import PROJECT_ROOT, Settings
+from pipeline.summary import build_summary, write_summary
+
+YEAR = {"date_from": "2011-08-01", "date_to": "2012-07-31"}
+# domain.md's published first-year figures, in the genre's form.
+PUBLISHED = (
+    "下发整改通知书34份",
+    "排查调处矛盾纠纷15起",
+    "人口计生局4起",
+    "发放宣传资料1800余份",
+    "悬挂横幅200余条",
+    "出黑板报12期",
+    "制作展板6块",
+    "现场咨询450余人次",
+    "拆换牌匾灯箱170余块",
+    "修补破损道砖23处",
+    "法律知识培训5期",
+    "执法人员27名",
+    "委托事项共6类33项",
+)
+DATES = re.compile(r"\d{4}年\d{1,2}月(\d{1,2}日)?")
+IMAGES = re.compile(r"!\[[^\]]*\]\(chart:[a-z0-9_]+\)")
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+@pytest.fixture(scope="module")
+def demo_settings(tmp_path_factory) -> Settings:
+    tmp = tmp_path_factory.mktemp("summary")
+    env = {**os.environ, "PILOT_SECRET_FILE": str(tmp / "secret.key")}
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(tmp / "wh.duckdb"), "--quiet"]
+        + ["run", "--out", str(tmp / "reports")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return Settings(warehouse=tmp / "wh.duckdb", reports_dir=tmp / "reports")
+
+
+@pytest.fixture(scope="module")
+def year(demo_settings):
+    return build_summary(demo_settings, **YEAR)
+
+
+def body_and_note(markdown: str) -> tuple[str, str]:
+    body, note = markdown.split("## 数据说明")
+    return body, note
+
+
+def note_rows(note: str) -> list[list[str]]:
+    return [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in note.splitlines()
+        if line.startswith("| ") and not line.startswith("| 正文表述")
+    ]
+
+
+def test_pilot_year_states_the_published_figures(year):
+    body, _ = body_and_note(year.markdown)
+    for phrase in PUBLISHED:
+        assert phrase in body, phrase
+    assert body.startswith(
+        "# 西花园路街道办事处、兴泾镇、镇北堡镇社会管理综合执法试点工作经验材料"
+        "（2011年8月1日至2012年7月31日）\n"
+    )
+
+
+def test_sections_in_the_genre_order(year):
+    headings = [b[1] for b in year.blocks if b[0] == "h1"]
+    assert headings == [
+        "一、主要做法",
+        "二、取得的成效",
+        "三、各单位比较",
+        "四、存在的问题",
+        "五、下一步打算",
+        "数据说明",
+    ]
+    subsections = [b[1] for b in year.blocks if b[0] == "h2"]
+    assert subsections[:4] == [
+        "（一）整合执法力量，组建综合执法大队",
+        "（二）依法委托执法，明确执法事项",
+        "（三）划分网格，巡查执法",
+        "（四）加强学习培训",
+    ]
+
+
+def test_every_number_in_the_body_is_in_the_data_note_with_its_exact_value(year):
+    body, note = body_and_note(year.markdown)
+    rows = note_rows(note)
+    shown = {row[0]: row for row in rows}
+    figures = {f.text("zh"): f for f in year.figures}
+    assert set(shown) == set(figures)
+    for text, figure in figures.items():
+        assert shown[text][1].startswith(figure.exact())
+        assert shown[text][2].startswith(figure.model)
+        assert shown[text][3] == figure.filter
+    numbers_in_note = {NUMBER.findall(text)[0] for text in shown}
+    body_numbers = NUMBER.findall(DATES.sub("", IMAGES.sub("", body)))
+    assert body_numbers
+    for number in body_numbers:
+        assert number in numbers_in_note, number
+    # Each shown figure is consistent with its exact value.
+    for text, row in shown.items():
+        exact = float(row[1].split("（")[0])
+        number = float(NUMBER.findall(text)[0])
+        if text.endswith("%"):
+            assert round(exact * 100, 1) == number
+        elif "余" in text:
+            assert number < exact < number * 1.1
+        elif "." not in text:
+            assert exact == number
+
+
+def test_the_data_note_traces_the_published_figures(year):
+    _, note = body_and_note(year.markdown)
+    rows = {row[0]: row for row in note_rows(note)}
+    assert rows["1800余份"][1:] == [
+        "1836",
+        "reporting.outputs_between",
+        "d_from=2011-08-01, d_to=2012-07-31, unit_code='ALL', output_code='LEAFLET'",
+        "quantity",
+    ]
+    assert rows["34份"][2:] == [
+        "reporting.unit_metrics_between",
+        "d_from=2011-08-01, d_to=2012-07-31, unit_code='ALL'",
+        "notices_issued",
+    ]
+    assert rows["27名"][2] == "reporting.rpt_summary_facts（背景资料）"
+    assert "等长的上一时段早于试点开始，没有台账数据，不作比较。" in note
+    assert "与本期有关的台账文件9个，被隔离（未通过校验、未计入统计）的行共0行" in note
+
+
+def test_no_comparison_before_the_pilot_started(year):
+    body, _ = body_and_note(year.markdown)
+    assert "上一时段" not in body
+
+
+def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
+    summary = build_summary(
+        demo_settings, unit="XJ", date_from="2012-02-01", date_to="2012-07-31", charts=False
+    )
+    body, note = body_and_note(summary.markdown)
+    assert "发现处理各类问题75件，比上一时段（25件）明显增加" in body
+    assert "发放宣传资料140余份，比上一时段（390份）明显减少" in body
+    assert "下发整改通知书7份，与上一时段（4份）基本持平" in body
+    assert "展板展出2次，与上一时段持平" in body
+    assert "未立案处罚（上一时段3件）" in body
+    assert "未修补破损道砖（上一时段4处）" in body
+    assert "制作展板2块，上一时段没有" in body
+    assert (
+        "二是部分工作量下降。发放宣传资料140余份，比上一时段（390份）明显减少，需分析原因。" in body
+    )
+    assert "各单位比较" not in body
+    assert "比较期间为等长的上一时段2011-08-03至2012-01-31" in note
+    # No sentence claims a rise that did not happen.
+    for current, previous in re.findall(r"(\d+)\D{1,12}，比上一时段（(\d+)\D{1,3}）明显增加", body):
+        assert int(current) > int(previous)
+
+
+def test_docx_has_headings_centred_title_and_charts(demo_settings, tmp_path):
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    path = write_summary(demo_settings, fmt="docx", out=tmp_path / "s.docx", **YEAR)
+    doc = Document(str(path))
+    title = doc.paragraphs[0]
+    assert title.style.name == "Title" and title.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    h1 = [p.text for p in doc.paragraphs if p.style.name == "Heading 1"]
+    h2 = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert h1[0] == "一、主要做法" and h1[-1] == "数据说明"
+    assert "（一）整合执法力量，组建综合执法大队" in h2
+    body = [p for p in doc.paragraphs if p.style.name == "Normal" and "34份" in p.text]
+    assert body and body[0].paragraph_format.first_line_indent is not None
+    assert len(doc.inline_shapes) == 3
+    assert len(doc.tables) == 1
+
+
+def test_html_is_escaped_and_self_contained(demo_settings, tmp_path):
+    template = tmp_path / "tpl"
+    template.mkdir()
+    source = (PROJECT_ROOT / "pipeline" / "summary_templates" / "zh" / "document.md.j2").read_text(
+        encoding="utf-8"
+    )
+    (template / "document.md.j2").write_text(
+        source.replace("工作经验材料（", "<script>alert(1)</script>工作经验材料（"),
+        encoding="utf-8",
+    )
+    path = write_summary(
+        demo_settings, fmt="html", out=tmp_path / "s.html", template_dir=template, **YEAR
+    )
+    html = path.read_text(encoding="utf-8")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('src="data:image/png;base64,') == 3
+    assert "下发整改通知书34份" in html
+
+
+def test_markdown_writes_its_charts_beside_it(demo_settings, tmp_path):
+    path = write_summary(demo_settings, fmt="md", out=tmp_path / "s.md", **YEAR)
+    text = path.read_text(encoding="utf-8")
+    for key in ("monthly", "referrals", "per10k"):
+        png = tmp_path / "s_files" / f"{key}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"(s_files/{key}.png)" in text
+
+
+def test_english_summary(demo_settings):
+    summary = build_summary(demo_settings, lang="en", charts=False, **YEAR)
+    assert summary.title.startswith("Comprehensive law-enforcement pilot in Xihuayuan Road")
+    assert "Rectification notices issued: 34" in summary.markdown
+    assert "4 to the population and family planning bureau" in summary.markdown
+    assert "over 1,800" in summary.markdown
+
+
+def test_unknown_unit_and_missing_template_are_clear_errors(demo_settings, tmp_path):
+    with pytest.raises(PilotError) as err:
+        build_summary(demo_settings, unit="XX", charts=False)
+    assert err.value.message == "未知单位 / unknown unit: XX"
+    assert err.value.hint == "use one of XHY, XJ, ZBB, ALL"
+    with pytest.raises(PilotError) as err:
+        build_summary(demo_settings, template_dir=tmp_path / "none", charts=False)
+    assert err.value.message == f"模板文件夹不存在 / template folder not found: {tmp_path / 'none'}"
+
+
+def test_cli_summary(demo_settings, tmp_path):
+    env = {**os.environ, "PILOT_SECRET_FILE": str(tmp_path / "secret.key")}
+    out = tmp_path / "s.md"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(demo_settings.warehouse)]
+        + ["summary", "--from", "2011-08-01", "--to", "2012-07-31", "--format", "md"]
+        + ["--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"工作经验材料 / summary: {out}"
+    assert "下发整改通知书34份" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
+def test_docx_converts_to_pdf_with_libreoffice(demo_settings, tmp_path):
+    path = write_summary(demo_settings, fmt="docx", out=tmp_path / "s.docx", **YEAR)
+    result = subprocess.run(
+        ["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path / 'lo'}"]
+        + ["--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    pdf = tmp_path / "s.pdf"
+    assert pdf.exists(), result.stderr
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+
+
+def test_charts_fall_back_to_ascii_labels_without_a_cjk_font(demo_settings, monkeypatch):
+    import pipeline.summary as summary_module
+
+    monkeypatch.setattr(summary_module, "cjk_font", lambda: None)
+    summary = build_summary(demo_settings, **YEAR)
+    assert set(summary.charts) == {"monthly", "referrals", "per10k"}
+    assert all(not chart.cjk and chart.png[:4] == b"\x89PNG" for chart in summary.charts.values())
