@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from .errors import PilotError
 from .settings import Settings
@@ -62,6 +63,7 @@ class SummaryFormat(str, Enum):
 class QualityFormat(str, Enum):
     table = "table"
     json = "json"
+    xlsx = "xlsx"
 
 
 class State:
@@ -274,27 +276,57 @@ def export(
 @app.command()
 def quality(
     fmt: Annotated[
-        QualityFormat, typer.Option("--format", help="table | json")
+        QualityFormat, typer.Option("--format", help="table | json | xlsx")
     ] = QualityFormat.table,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="xlsx 输出文件 / workbook to write (--format xlsx)")
+    ] = None,
 ) -> None:
     """数据质量：每个文件的读取、入库、隔离、跳过行数及隔离原因 / per-file accounting and quarantine."""
-    from .quality import FILE_COLUMNS
+    from .quality import by_file, write_workbook
     from .quality import quality as read_quality
 
+    if fmt is QualityFormat.xlsx and out_file is None:
+        raise PilotError(
+            "--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE",
+            hint="e.g. pilot quality --format xlsx --out 隔离行.xlsx",
+        )
     data = read_quality(state.settings)
     if fmt is QualityFormat.json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(*FILE_COLUMNS, title="文件 / files")
-    for f in data["files"]:
-        table.add_row(*("" if f[c] is None else str(f[c]) for c in FILE_COLUMNS))
-    out.print(table)
-    if data["quarantine"]:
-        q = Table("file", "sheet", "row", "原因 / reasons", title="隔离行 / quarantined rows")
-        for row in data["quarantine"]:
-            reasons = "\n".join(r["message_zh"] for r in row["reasons"])
-            q.add_row(row["file"], row["sheet"], str(row["row"]), reasons)
-        out.print(q)
+    if fmt is QualityFormat.xlsx:
+        out.print(f"已写出 / wrote {write_workbook(data, out_file)}")
+        return
+    if not data["files"]:
+        out.print("尚未入库任何文件 / no file ingested yet")
+    for f, rows in by_file(data):
+        counts = (
+            f"读取 {f['rows_read']}，入库 {f['rows_loaded']}，隔离 {f['rows_quarantined']}，"
+            f"跳过 {f['rows_skipped']}"
+        )
+        out.print(f"\n{f['file']}  [{f['status']}]  {f['ledger'] or ''}  {counts}", markup=False)
+        for key, label in (
+            ("duplicate_of", "与此文件内容相同 / duplicate of"),
+            ("supersedes", "替换 / supersedes"),
+            ("error", "错误 / error"),
+        ):
+            if f.get(key):
+                out.print(f"  {label}: {f[key]}", markup=False)
+        if rows:
+            table = Table("工作表 sheet", "行 row", "列 column", "值 value", "原因 reason")
+            for row in rows:
+                for r in row["reasons"]:
+                    # Text cells: a value like [电话] is what the clerk wrote, not rich markup.
+                    cells = (
+                        row["sheet"],
+                        str(row["row"]),
+                        r.get("column") or r["field"],
+                        r.get("value") or "",
+                        r["message_zh"],
+                    )
+                    table.add_row(*(Text(c) for c in cells))
+            out.print(table)
 
 
 @app.command("status")
