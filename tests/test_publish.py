@@ -1,0 +1,262 @@
+"""Safe publishing: readers never block the build, failed builds publish nothing, one writer."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import make_dbt_project
+
+from pipeline.build import build_and_publish
+from pipeline.errors import BuildError
+from pipeline.export import export
+from pipeline.ingest import ingest
+from pipeline.publish import current, open_reporting, publish_dir
+from pipeline.report import write_report
+from pipeline.settings import PROJECT_ROOT, Settings
+
+PILOT = [sys.executable, "-m", "pipeline.cli"]
+DEMO = PROJECT_ROOT / "data" / "demo"
+REFERENCE = PROJECT_ROOT / "data" / "reference"
+# Pilot-year totals of the demo ledgers over all units (see test_end_to_end for the figures).
+DEMO_CASES, DEMO_PATROLS = 360, 1000
+
+
+def env_for(tmp: Path, **extra: str) -> dict[str, str]:
+    return {**os.environ, "PILOT_SECRET_FILE": str(tmp / "secret.key"), "COLUMNS": "300", **extra}
+
+
+def pilot(tmp: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*PILOT, "--warehouse", str(tmp / "wh.duckdb"), "--quiet", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env_for(tmp, **extra),
+        cwd=PROJECT_ROOT,
+    )
+
+
+def start(tmp: Path, *args: str, **extra: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [*PILOT, "--warehouse", str(tmp / "wh.duckdb"), "--quiet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env_for(tmp, **extra),
+        cwd=PROJECT_ROOT,
+    )
+
+
+def pilot_totals(tmp: Path) -> tuple[int, int]:
+    result = pilot(tmp, "export", "metrics", "--period", "all", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    row = next(r for r in json.loads(result.stdout) if r["unit_code"] == "ALL")
+    return row["cases_found"], row["patrols"]
+
+
+def loaded_files(tmp: Path) -> list[str]:
+    data = json.loads(pilot(tmp, "quality", "--format", "json").stdout)
+    return sorted(f["file"] for f in data["files"] if f["status"] == "loaded")
+
+
+def test_a_reader_of_the_published_data_does_not_block_pilot_run(tmp_path):
+    assert pilot(tmp_path, "run", "--out", str(tmp_path / "r")).returncode == 0
+    first = current(Settings.from_env(tmp_path / "wh.duckdb"))
+    reader = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent("""
+            import sys, time
+            from pipeline.publish import open_reporting
+            from pipeline.settings import Settings
+            con = open_reporting(Settings.from_env(sys.argv[1]))
+            print(con.execute("select count(*) from reporting.rpt_unit_metrics").fetchone()[0])
+            sys.stdout.flush()
+            time.sleep(60)
+        """),
+            str(tmp_path / "wh.duckdb"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env_for(tmp_path),
+        cwd=PROJECT_ROOT,
+    )
+    try:
+        assert int(reader.stdout.readline()) > 0  # the reader holds the snapshot open
+        extra = tmp_path / "more"
+        extra.mkdir()
+        (extra / "extra_cases.csv").write_text(
+            "案件编号,单位,发现日期,事项编码,处理方式\nEXTRA-1,XHY,2012-07-30,SR01,劝导教育\n",
+            encoding="utf-8",
+        )
+        result = pilot(tmp_path, "run", str(extra), "--out", str(tmp_path / "r"))
+        assert result.returncode == 0, result.stderr
+        assert reader.poll() is None  # still reading, never interrupted
+    finally:
+        reader.kill()
+        reader.wait()
+    second = current(Settings.from_env(tmp_path / "wh.duckdb"))
+    assert second["snapshot"] != first["snapshot"]
+    assert pilot_totals(tmp_path) == (DEMO_CASES + 1, DEMO_PATROLS)
+
+
+HOLD_LOCK = """
+import sys, time
+from pipeline.lock import writer_lock
+from pipeline.settings import Settings
+with writer_lock(Settings.from_env(sys.argv[1])):
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_lock(tmp: Path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(tmp / "wh.duckdb"), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_second_writer_waits_then_proceeds(tmp_path):
+    holder = hold_lock(tmp_path, 8)
+    try:
+        result = pilot(tmp_path, "ingest", str(DEMO))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.startswith("另一个 pilot 进程正在写入仓库，等待中…")
+    assert len(loaded_files(tmp_path)) == 9
+
+
+def test_a_second_writer_gives_up_with_a_clear_message(tmp_path):
+    holder = hold_lock(tmp_path, 60)
+    try:
+        result = subprocess.run(
+            [*PILOT, "--warehouse", str(tmp_path / "wh.duckdb"), "ingest", str(DEMO)],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env=env_for(tmp_path, PILOT_LOCK_WAIT="1"),
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert result.stderr == (
+        "另一个 pilot 进程正在写入仓库，等待中… / another pilot command is writing the "
+        "warehouse, waiting…\n"
+        f"错误 / error: 仓库正忙：另一个 pilot 进程正在写入 / warehouse busy: another pilot "
+        f"command is writing {tmp_path / 'wh.duckdb'}\n"
+        "提示 / hint: wait for it to finish and try again (waited 1 s; set PILOT_LOCK_WAIT to "
+        "wait longer)\n"
+    )
+
+
+def test_a_failing_build_publishes_nothing_and_keeps_reports_and_exports(tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    shipped = {n: (REFERENCE / n).read_text(encoding="utf-8") for n in ("units.csv", "grids.csv")}
+    root = make_dbt_project(tmp_path / "project", reference=shipped)
+    settings = Settings(
+        root=root,
+        warehouse=tmp_path / "wh.duckdb",
+        reference_dir=root / "data" / "reference",
+        reports_dir=tmp_path / "reports",
+    )
+    ingest(settings, [DEMO])
+    build_and_publish(settings)
+    index = write_report(settings)
+    report_before = index.read_bytes()
+    export_before = export(settings, "metrics", period="all", fmt="json")
+    snapshot_before = current(settings)
+
+    units = root / "data" / "reference" / "units.csv"
+    lines = units.read_text(encoding="utf-8").splitlines()
+    units.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")  # XHY twice
+    with pytest.raises(BuildError) as failure:
+        build_and_publish(settings)
+    assert failure.value.message.startswith("dbt build 失败 / dbt build failed:")
+    assert "- test unique_dim_units_unit_code: 1 failing row(s)" in failure.value.message
+    assert current(settings) == snapshot_before
+    assert export(settings, "metrics", period="all", fmt="json") == export_before
+    assert index.read_bytes() == report_before
+    last = json.loads((publish_dir(settings) / "last_build.json").read_text(encoding="utf-8"))
+    assert last["status"] == "failed"
+    assert "unique_dim_units_unit_code" in last["message"]
+
+
+def _kill_after(proc: subprocess.Popen, seconds: float) -> None:
+    time.sleep(seconds)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the process ended before it could be killed"
+
+
+def _case_ledgers(folder: Path, files: int, rows: int) -> int:
+    folder.mkdir()
+    for f in range(files):
+        lines = ["案件编号,单位,发现日期,事项编码,处理方式"]
+        lines += [
+            f"K{f:02d}-{r:05d},XHY,2011-09-{r % 28 + 1:02d},SR01,劝导教育" for r in range(rows)
+        ]
+        (folder / f"cases_{f:02d}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return files * rows
+
+
+def test_kill_during_ingest_then_ingest_again_loses_and_doubles_nothing(tmp_path):
+    expected = _case_ledgers(tmp_path / "ledgers", files=16, rows=4000)
+    _kill_after(start(tmp_path, "ingest", str(tmp_path / "ledgers")), 4)
+    result = pilot(tmp_path, "ingest", str(tmp_path / "ledgers"))
+    assert result.returncode == 0, result.stderr
+    files = json.loads(pilot(tmp_path, "quality", "--format", "json").stdout)["files"]
+    loaded = [f for f in files if f["status"] == "loaded"]
+    assert sorted(f["file"] for f in loaded) == [f"cases_{i:02d}.csv" for i in range(16)]
+    assert sum(f["rows_loaded"] for f in loaded) == expected
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
+    try:
+        assert con.execute(
+            "select count(*), count(distinct case_id) from raw.cases"
+        ).fetchone() == (
+            expected,
+            expected,
+        )
+    finally:
+        con.close()
+
+
+def test_kill_during_build_then_a_normal_run_counts_right(tmp_path):
+    assert pilot(tmp_path, "ingest", str(DEMO)).returncode == 0
+    _kill_after(start(tmp_path, "build"), 8)
+    assert current(Settings.from_env(tmp_path / "wh.duckdb")) is None  # nothing published
+    result = pilot(tmp_path, "run", "--out", str(tmp_path / "r"))
+    assert result.returncode == 0, result.stderr
+    assert pilot_totals(tmp_path) == (DEMO_CASES, DEMO_PATROLS)
+    assert len(loaded_files(tmp_path)) == 9
+
+
+def test_open_reporting_before_any_build_says_what_to_do(tmp_path):
+    settings = Settings.from_env(tmp_path / "wh.duckdb")
+    publish_dir(settings).mkdir()
+    (publish_dir(settings) / "last_build.json").write_text(
+        json.dumps({"status": "failed", "finished_at": "x", "message": "m"}), encoding="utf-8"
+    )
+    with pytest.raises(Exception) as failure:
+        open_reporting(settings)
+    assert failure.value.message == (
+        f"尚无已发布的数据 / nothing published yet for {settings.warehouse}: the last build failed"
+    )
