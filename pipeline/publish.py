@@ -68,7 +68,7 @@ def publish(settings: Settings) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     snapshot = folder / f"snapshot-{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
-    con = connect(settings)
+    con = connect(settings, allow_files=True)
     try:
         last_load = con.execute(
             "select load_id, finished_at from raw.loads where finished_at is not null "

@@ -108,11 +108,25 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(raw_ledger_ddl(ledger))
 
 
-# No extension is ever installed or loaded on the fly: machines are offline.
-DUCKDB_CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+# No extension is ever installed or loaded on the fly: machines are offline. And SQL cannot
+# reach files: ledgers are read in Python, so a connection has no reason to open other files,
+# and the configuration is locked so that no statement can turn this back on.
+DUCKDB_CONFIG = {
+    "autoinstall_known_extensions": "false",
+    "autoload_known_extensions": "false",
+    "enable_external_access": "false",
+    "lock_configuration": "true",
+}
+# Publishing attaches the snapshot file it writes, so it alone may open other files.
+DUCKDB_CONFIG_WITH_FILES = {
+    **DUCKDB_CONFIG,
+    "enable_external_access": "true",
+}
 
 
-def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    settings: Settings, read_only: bool = False, allow_files: bool = False
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file itself: for writers, and for the ingest's own bookkeeping.
 
     Readers of metrics use `pipeline.publish.open_reporting`, which never blocks a writer.
@@ -125,7 +139,8 @@ def connect(settings: Settings, read_only: bool = False) -> duckdb.DuckDBPyConne
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=DUCKDB_CONFIG)
+        config = DUCKDB_CONFIG_WITH_FILES if allow_files else DUCKDB_CONFIG
+        return duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseError(

@@ -260,3 +260,26 @@ def test_open_reporting_before_any_build_says_what_to_do(tmp_path):
     assert failure.value.message == (
         f"尚无已发布的数据 / nothing published yet for {settings.warehouse}: the last build failed"
     )
+
+
+def test_readers_and_the_warehouse_cannot_reach_other_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    secret_file = tmp_path / "not_for_sql.csv"
+    secret_file.write_text("a\n1\n", encoding="utf-8")
+    settings = Settings.from_env(tmp_path / "wh.duckdb")
+    ingest(settings, [DEMO / "XHY_案件台账.xlsx"])
+    from pipeline.warehouse import connect
+
+    for read_only in (False, True):
+        con = connect(settings, read_only=read_only)
+        try:
+            for sql in (
+                "select * from read_csv(?)",
+                "attach ? as other",
+            ):
+                with pytest.raises(duckdb.PermissionException):
+                    con.execute(sql, [str(secret_file)])
+            with pytest.raises(duckdb.Error):
+                con.execute("set enable_external_access = true")
+        finally:
+            con.close()
