@@ -82,7 +82,7 @@ def test_a_reader_of_the_published_data_does_not_block_pilot_run(tmp_path):
             con = open_reporting(Settings.from_env(sys.argv[1]))
             print(con.execute("select count(*) from reporting.rpt_unit_metrics").fetchone()[0])
             sys.stdout.flush()
-            time.sleep(60)
+            time.sleep(900)
         """),
             str(tmp_path / "wh.duckdb"),
         ],
