@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 
 from .errors import PilotError, WarehouseError
-from .settings import Settings
 from .publish import open_reporting
+from .settings import Settings
 
 PERIODS = ("week", "month", "quarter", "year", "all")
 FORMATS = ("csv", "xlsx", "json")
