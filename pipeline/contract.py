@@ -138,3 +138,12 @@ def match_headers(cells: list[object]) -> tuple[Ledger | None, int]:
         if ledger.id_column in matched and carries_enough and len(matched) > best[1]:
             best = (ledger, len(matched))
     return best
+
+
+# Headers of columns outside the contract that hold personal data by their name.
+_PERSONAL_HEADER = re.compile(r"姓名|名字|住址|地址|住所|电话|手机|身份证|证件|联系方式|户籍")
+
+
+def is_personal_header(text: object) -> bool:
+    """Whether an unknown column's header says it holds names, addresses, phones or IDs."""
+    return bool(_PERSONAL_HEADER.search(normalise_header(text)))

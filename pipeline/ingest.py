@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from . import validate
-from .contract import Ledger, header_index, match_headers, normalise_header
+from .contract import Ledger, header_index, is_personal_header, match_headers, normalise_header
 from .errors import LedgerError, PilotError
 from .lock import writer_lock
 from .privacy import hash_id, load_secret
@@ -34,10 +34,12 @@ _RAW_SELECT = {
         "deadline": "cast(deadline as varchar)",
         "closed_date": "cast(closed_date as varchar)",
         "fine_yuan": "cast(fine_yuan as varchar)",
+        "extra_columns": "mask_text(extra_columns, party_name)",
     },
     "patrols": {
         "date": "cast(date as varchar)",
         "note": "mask_text(note, null)",
+        "extra_columns": "mask_text(extra_columns, null)",
         "officer_count": "cast(officer_count as varchar)",
         "issues_found": "cast(issues_found as varchar)",
         "resolved_on_spot": "cast(resolved_on_spot as varchar)",
@@ -45,7 +47,9 @@ _RAW_SELECT = {
     "outputs": {
         "date": "cast(date as varchar)",
         "note": "mask_text(note, null)",
+        "extra_columns": "mask_text(extra_columns, null)",
         "quantity_approx": "cast(quantity_approx as varchar)",
+        "place": "mask_address(place)",
     },
 }
 
@@ -171,11 +175,14 @@ def sheet_frame(
     data["formula_cells"] = [
         json.dumps(cells, ensure_ascii=False) if cells else None for cells in formula_cells
     ]
+    # An unknown column is kept, except one whose header says it holds personal data: its
+    # values never reach the warehouse (the header is still reported).
+    kept = [(pos, name) for pos, name in extras if not is_personal_header(name)]
     data["extra_columns"] = [
         json.dumps(
-            {name: row[pos] for pos, name in extras if row[pos] is not None}, ensure_ascii=False
+            {name: row[pos] for pos, name in kept if row[pos] is not None}, ensure_ascii=False
         )
-        if any(row[pos] is not None for pos, _ in extras)
+        if any(row[pos] is not None for pos, _ in kept)
         else None
         for row in padded
     ]

@@ -18,6 +18,9 @@ _ID18 = f"(?:{_DIGIT}[ \u3000]?){{17}}[0-9０-９xXｘＸ]"
 _ID15 = f"(?:{_DIGIT}[ \u3000]?){{14}}{_DIGIT}"
 _MOBILE = f"1[3-9３-９](?:[ \u3000-]?{_DIGIT}){{9}}"
 _LANDLINE = f"[0０]{_DIGIT}{{2,3}}[-－]?{_DIGIT}{{7,8}}"
+# Door numbers: an address keeps its street or community, never the house.
+_STREET_NUMBER = f"(路|街|巷|道|胡同|村|组|队)[ \u3000]*{_DIGIT}+[-－]?{_DIGIT}*号"
+_DOOR = f"{_DIGIT}+[-－]?{_DIGIT}*(?:号楼|号院|栋|幢|单元|室|户)"
 
 MACROS = [
     f"create or replace temp macro fold(s) as nullif(trim(translate(s, '{_FULL}', '{_HALF}')), '')",
@@ -77,12 +80,15 @@ MACROS = [
         when s is null then null
         when length(s) <= 4 then repeat('*', length(s))
         else left(s, 3) || repeat('*', length(s) - 5) || right(s, 2) end""",
+    f"""create or replace temp macro mask_address(s) as
+        regexp_replace(regexp_replace(s, '{_STREET_NUMBER}', '\\1[门牌]', 'g'),
+            '{_DOOR}', '[门牌]', 'g')""",
     f"""create or replace temp macro mask_text(s, name) as
-        regexp_replace(regexp_replace(regexp_replace(regexp_replace(
+        mask_address(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
             case when name is null or length(name) < 2 then s
                  else replace(s, name, mask_name(name)) end,
             '{_ID18}', '[身份证号]', 'g'), '{_ID15}', '[身份证号]', 'g'),
-            '{_MOBILE}', '[电话]', 'g'), '{_LANDLINE}', '[电话]', 'g')""",
+            '{_MOBILE}', '[电话]', 'g'), '{_LANDLINE}', '[电话]', 'g'))""",
     # A message template filled for one reason of one row.
     """create or replace temp macro fill_message(t, header, val, detail, row) as
         replace(replace(replace(replace(t, '{header}', header), '{value}', coalesce(val, '')),

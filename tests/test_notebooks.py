@@ -3,6 +3,7 @@ top to bottom against a warehouse built from the demo ledgers."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from helpers_privacy import demo_personal_values, leaks
 from nbclient import NotebookClient
 
 from pipeline.settings import PROJECT_ROOT, SECRET_ENV, WAREHOUSE_ENV
@@ -103,3 +105,5 @@ def test_notebook_runs_top_to_bottom(path, demo_warehouse, monkeypatch):
     assert errors == []
     shown = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in shown)
+    # No name, ID number or phone of the demo's parties in anything the notebook shows.
+    assert leaks(json.dumps(shown, ensure_ascii=False), demo_personal_values()) == []
