@@ -1,0 +1,241 @@
+"""Benchmark: pilot beside DuckDB alone and beside a pandas script, each step in its own process.
+
+Prints one table: seconds, ratio to the baseline and peak memory (max RSS) of every step.
+Defaults finish in a few minutes on two cores; --full runs the sizes of issue 9 (1,000,000-row
+ingest, 10M cases / 3M patrols over 2,000 units for build and report).
+
+    .venv/bin/python benchmarks/bench.py [--rows N] [--units N] [--years Y] [--cases N]
+        [--patrols N] [--full] [--work DIR] [--only a,b,c,d,e]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+STEP = str(Path(__file__).resolve().parent / "step.py")
+PEER = str(Path(__file__).resolve().parent / "pandas_metrics.py")
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Measure:
+    name: str
+    seconds: float
+    peak_mib: float
+    note: str = ""
+
+
+def measure(name: str, argv: list[str], env: dict | None = None, note: str = "") -> Measure:
+    """Run one step as a child process; its own peak RSS comes from wait4."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        argv,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if status != 0:
+        sys.stderr.write(err.decode(errors="replace")[-3000:])
+        raise SystemExit(f"step failed: {name}")
+    text = out.decode(errors="replace").strip()
+    m = Measure(
+        name, seconds, usage.ru_maxrss / 1024, note or text.splitlines()[-1] if text else note
+    )
+    print(f"  {m.name}: {m.seconds:.1f} s, {m.peak_mib:.0f} MiB {m.note}", file=sys.stderr)
+    return m
+
+
+def project_copy(work: Path, reference: Path) -> Path:
+    """A project folder whose data/reference is the scaled one; models and macros linked."""
+    root = work / "project"
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "data").mkdir(parents=True)
+    for name in ("models", "macros", "dbt_project.yml", "profiles.yml"):
+        (root / name).symlink_to(ROOT / name)
+    (root / "tests").mkdir()
+    (root / "tests" / "dbt").symlink_to(ROOT / "tests" / "dbt")
+    shutil.copytree(reference, root / "data" / "reference")
+    return root
+
+
+def to_gbk(src: Path, dst: Path) -> None:
+    with (
+        src.open(encoding="utf-8", newline="") as fin,
+        dst.open("w", encoding="gbk", newline="") as fout,
+    ):
+        while chunk := fin.read(1 << 22):
+            fout.write(chunk)
+
+
+def step(*args: str) -> list[str]:
+    return [PYTHON, STEP, *args]
+
+
+def compare_ingest(work: Path, rows: int, env: dict) -> list[tuple]:
+    from pipeline.scale import generate_scaled
+
+    data = generate_scaled(work / "ingest", units=200, years=3, cases=rows, patrols=0, outputs=0)
+    root = project_copy(work / "ingest", data.reference_dir)
+    utf8 = data.files[0]
+    gbk = utf8.with_name("cases_gbk.csv")
+    to_gbk(utf8, gbk)
+    rows_out = []
+    for label, path in ((f"(a) {rows:,}-row case CSV, UTF-8", utf8), (f"(b) same, GBK", gbk)):
+        for f in work.glob("ingest/*.duckdb*"):
+            f.unlink()
+        base = measure(
+            "duckdb read_csv",
+            step("duckdb-load", str(root), str(work / "ingest" / "duck.duckdb"), str(utf8)),
+        )
+        ours = measure(
+            "pilot ingest",
+            step("ingest", str(root), str(work / "ingest" / "wh.duckdb"), str(path)),
+            env,
+        )
+        rows_out.append((label, "DuckDB alone (UTF-8 file)", base, "pilot ingest", ours))
+    return rows_out
+
+
+def compare_scale(
+    work: Path, units: int, years: int, cases: int, patrols: int, env: dict
+) -> list[tuple]:
+    from pipeline.scale import generate_scaled
+
+    data = generate_scaled(work / "scale", units=units, years=years, cases=cases, patrols=patrols)
+    root = project_copy(work / "scale", data.reference_dir)
+    wh = str(work / "scale" / "wh.duckdb")
+    for f in (work / "scale").glob("wh.*"):
+        f.unlink()
+    ledgers = [str(p) for p in data.files]
+    label = f"(c)/(e) {cases:,} cases, {patrols:,} patrols, {units:,} units"
+    peer = measure(
+        "pandas script",
+        [PYTHON, PEER, str(data.reference_dir), str(work / "scale" / "peer.csv"), *ledgers],
+    )
+    ing = measure("pilot ingest", step("ingest", str(root), wh, *ledgers), env)
+    bld = measure("pilot build", step("build", str(root), wh), env)
+    rep = measure(
+        "pilot report", step("report", str(root), wh, str(work / "scale" / "report")), env
+    )
+    size = sum(p.stat().st_size for p in (work / "scale" / "report").glob("*.html")) / 1024
+    rep.note = f"pages {size:.0f} KiB"
+    total = Measure(
+        "pilot ingest+build", ing.seconds + bld.seconds, max(ing.peak_mib, bld.peak_mib)
+    )
+    return [
+        (label, "pandas script", peer, "pilot ingest + build", total),
+        (label, "", None, "pilot ingest", ing),
+        (label, "", None, "pilot build", bld),
+        (label, "", None, "pilot report", rep),
+    ]
+
+
+def compare_demo(work: Path, env: dict) -> list[tuple]:
+    wh = work / "demo" / "wh.duckdb"
+    wh.parent.mkdir(parents=True, exist_ok=True)
+    for f in wh.parent.glob("wh.*"):
+        f.unlink()
+    pilot = str(Path(PYTHON).parent / "pilot")
+    run = [pilot, "--warehouse", str(wh), "--quiet", "run", "--out", str(work / "demo" / "report")]
+    cold = measure("pilot run (cold)", run, env)
+    warm = measure("pilot run (warm, nothing changed)", run, env)
+    return [("(d) pilot run on the demo", "cold", cold, "warm", warm)]
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    mem = next(
+        int(line.split()[1]) // 1024 // 1024
+        for line in Path("/proc/meminfo").read_text().splitlines()
+        if line.startswith("MemTotal")
+    )
+    return f"{os.cpu_count()} cores (nproc), {mem} GiB memory, {cpu}, Python {platform.python_version()}"
+
+
+def table(rows: list[tuple]) -> str:
+    lines = [
+        "| comparison | baseline | s | peak MiB | pilot step | s | peak MiB | ratio | note |",
+        "|---|---|---:|---:|---|---:|---:|---:|---|",
+    ]
+    for label, bname, base, oname, ours in rows:
+        if base is None:
+            lines.append(
+                f"| {label} | | | | {oname} | {ours.seconds:.1f} | {ours.peak_mib:.0f} | | {ours.note} |"
+            )
+        else:
+            lines.append(
+                f"| {label} | {bname} | {base.seconds:.1f} | {base.peak_mib:.0f} | {oname} | "
+                f"{ours.seconds:.1f} | {ours.peak_mib:.0f} | {ours.seconds / base.seconds:.2f}x | {ours.note} |"
+            )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="rows of the ingest comparison")
+    parser.add_argument("--units", type=int, default=200)
+    parser.add_argument("--years", type=int, default=3)
+    parser.add_argument("--cases", type=int, default=500_000)
+    parser.add_argument("--patrols", type=int, default=150_000)
+    parser.add_argument("--full", action="store_true", help="1M-row ingest; 10M/3M over 2000 units")
+    parser.add_argument(
+        "--only", default="a,c,d", help="comparisons to run: a (and b), c (and e), d"
+    )
+    parser.add_argument(
+        "--work", type=Path, default=None, help="working folder (default: a temp dir)"
+    )
+    args = parser.parse_args()
+    if args.full:
+        args.rows, args.units, args.years, args.cases, args.patrols = (
+            1_000_000,
+            2000,
+            5,
+            10_000_000,
+            3_000_000,
+        )
+    work = args.work or Path(tempfile.mkdtemp(prefix="pilot-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    secret = work / "secret.key"
+    env = {"PILOT_SECRET_FILE": str(secret), "DO_NOT_TRACK": "1"}
+    only = set(args.only.split(","))
+    rows: list[tuple] = []
+    started = time.perf_counter()
+    if "a" in only:
+        rows += compare_ingest(work, args.rows, env)
+    if "d" in only:
+        rows += compare_demo(work, env)
+    if "c" in only:
+        rows += compare_scale(work, args.units, args.years, args.cases, args.patrols, env)
+    print(f"machine: {machine()}")
+    print(f"run: {time.strftime('%Y-%m-%d %H:%M')}, {time.perf_counter() - started:.0f} s in all\n")
+    print(table(rows))
+    if args.work is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
