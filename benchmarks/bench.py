@@ -97,7 +97,7 @@ def compare_ingest(work: Path, rows: int, env: dict) -> list[tuple]:
     gbk = utf8.with_name("cases_gbk.csv")
     to_gbk(utf8, gbk)
     rows_out = []
-    for label, path in ((f"(a) {rows:,}-row case CSV, UTF-8", utf8), (f"(b) same, GBK", gbk)):
+    for label, path in ((f"(a) {rows:,}-row case CSV, UTF-8", utf8), ("(b) same, GBK", gbk)):
         for f in work.glob("ingest/*.duckdb*"):
             f.unlink()
         base = measure(

@@ -80,13 +80,14 @@ _PLAUSIBLE = (
 )
 
 
+_IMPLAUSIBLE = re.compile(
+    "[^\\x00-\\x7f" + "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _PLAUSIBLE) + "]"
+)
+
+
 def _implausible(text: str) -> int:
-    """How many characters of the text a Chinese ledger would not hold."""
-    return sum(
-        1
-        for ch in text
-        if ord(ch) >= 0x80 and not any(lo <= ord(ch) <= hi for lo, hi in _PLAUSIBLE)
-    )
+    """How many characters of the text a Chinese ledger would not hold (a C-speed scan)."""
+    return len(_IMPLAUSIBLE.findall(text))
 
 
 def _undecodable(path: Path, offset: int) -> LedgerError:

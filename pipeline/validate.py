@@ -23,7 +23,9 @@ _STREET_NUMBER = f"(路|街|巷|道|胡同|村|组|队)[ \u3000]*{_DIGIT}+[-－]
 _DOOR = f"{_DIGIT}+[-－]?{_DIGIT}*(?:号楼|号院|栋|幢|单元|室|户)"
 
 MACROS = [
-    f"create or replace temp macro fold(s) as nullif(trim(translate(s, '{_FULL}', '{_HALF}')), '')",
+    # translate() costs microseconds a value; most values hold no full-width character at all.
+    f"""create or replace temp macro fold(s) as nullif(trim(case when regexp_matches(s, '[\uff01-\uff5e\u3000]')
+        then translate(s, '{_FULL}', '{_HALF}') else s end), '')""",
     f"""create or replace temp macro parse_date(s) as case
         when regexp_full_match(s, '{_YMD}') then try(make_date(
             try_cast(regexp_extract(s, '^{_YMD}', 1) as bigint),
@@ -228,8 +230,8 @@ _SKIP = """(first_cell is null or regexp_replace(first_cell, '\\s', '', 'g') in 
 
 _UNIT_AND_GRID = """
     left join ref_unit_alias u on u.alias = upper(fold(s.unit))
-    left join ref_grid g on g.unit_code = u.unit_code
-        and (upper(g.grid_code) = upper(fold(s.grid)) or g.grid_name = fold(s.grid))
+    left join ref_grid g on g.unit_code = u.unit_code and upper(g.grid_code) = upper(fold(s.grid))
+    left join ref_grid gn on gn.unit_code = u.unit_code and gn.grid_name = fold(s.grid)
     left join (select unit_code, count(*) as n from ref_grid group by unit_code) gc
         on gc.unit_code = u.unit_code"""
 
@@ -253,7 +255,7 @@ with normalised as (
     select
         s.source_row, {_SKIP} as skip, s.extra_columns,
         fold(s.case_id) as case_id, fold(s.unit) as unit_in, u.unit_code,
-        fold(s.grid) as grid_in, coalesce(g.grid_code, case when gc.n is null then fold(s.grid) end) as grid,
+        fold(s.grid) as grid_in, coalesce(g.grid_code, gn.grid_code, case when gc.n is null then fold(s.grid) end) as grid,
         gc.n as unit_grids,
         fold(s.found_date) as found_in, parse_date(fold(s.found_date)) as found_date,
         coalesce(fold(s.source), '其他') as source,
@@ -312,7 +314,7 @@ with normalised as (
     select
         s.source_row, {_SKIP} as skip, s.extra_columns,
         fold(s.patrol_id) as patrol_id, fold(s.unit) as unit_in, u.unit_code,
-        fold(s.grid) as grid_in, coalesce(g.grid_code, case when gc.n is null then fold(s.grid) end) as grid,
+        fold(s.grid) as grid_in, coalesce(g.grid_code, gn.grid_code, case when gc.n is null then fold(s.grid) end) as grid,
         gc.n as unit_grids,
         fold(s.date) as date_in, parse_date(fold(s.date)) as date,
         fold(s.start_time) as start_in, parse_time(fold(s.start_time)) as start_time,
