@@ -189,6 +189,9 @@ def build_and_publish(
 ) -> BuildResult:
     """Build under the writer lock and publish the reporting snapshot only if all of it passed.
 
+    When nothing a build reads has changed since the published snapshot was built (no ingest
+    changed the raw schema, no model, macro, test or seed changed), dbt is not run at all.
+
     A failed build raises BuildError and leaves the previous snapshot (and so every report and
     export made from it) as it was.
     """
@@ -196,6 +199,9 @@ def build_and_publish(
     from .publish import publish, record_build
 
     with writer_lock(settings, on_wait=on_wait):
+        fingerprint = inputs_fingerprint(settings)
+        if fingerprint is not None and fingerprint == _published_fingerprint(settings):
+            return BuildResult(nodes=(), elapsed_seconds=0.0)
         try:
             result = build(settings, on_node=on_node)
         except BuildError as exc:
@@ -203,4 +209,76 @@ def build_and_publish(
             raise
         publish(settings)
         record_build(settings, "passed")
+        if fingerprint is not None:
+            _fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
     return result
+
+
+# What a build reads besides the raw schema: the dbt project, its models, macros, tests and seeds.
+_PROJECT_INPUTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "models",
+    "macros",
+    "tests/dbt",
+    "data/reference",
+)
+
+
+def _fingerprint_file(settings: Settings):
+    from .publish import publish_dir
+
+    return publish_dir(settings) / "build_inputs.sha256"
+
+
+def inputs_fingerprint(settings: Settings) -> str | None:
+    """A hash of everything a build reads: project files and the raw schema's file history.
+
+    Every ingest that changes the raw schema adds a row to raw.files (loaded, duplicate,
+    superseded, failed); a file found unchanged adds none. None when the warehouse has no raw
+    schema yet.
+    """
+    import hashlib
+
+    from .warehouse import connect
+
+    digest = hashlib.sha256(str(settings.warehouse).encode())
+    for name in _PROJECT_INPUTS:
+        top = settings.root / name
+        paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for path in paths:
+            if path.exists():
+                digest.update(str(path.relative_to(settings.root)).encode() + b"\0")
+                digest.update(path.read_bytes())
+    if not settings.warehouse.exists():
+        return None
+    con = connect(settings, read_only=True)
+    try:
+        known = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = 'raw' and table_name = 'files'"
+        ).fetchone()[0]
+        if not known:
+            return None
+        history = con.execute(
+            "select count(*), cast(max(ingested_at) as varchar), "
+            "count(*) filter (status = 'loaded') from raw.files"
+        ).fetchone()
+    finally:
+        con.close()
+    digest.update(repr(history).encode())
+    return digest.hexdigest()
+
+
+def _published_fingerprint(settings: Settings) -> str | None:
+    """The fingerprint of the inputs of the snapshot now published, if its build passed."""
+    from .publish import LAST_BUILD, current, publish_dir, read_json
+
+    pointer = current(settings)
+    last = read_json(publish_dir(settings) / LAST_BUILD)
+    path = _fingerprint_file(settings)
+    if not pointer or not last or last.get("status") != "passed" or not path.exists():
+        return None
+    if not (publish_dir(settings) / pointer["snapshot"]).exists():
+        return None
+    return path.read_text(encoding="utf-8")
