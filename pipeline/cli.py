@@ -413,10 +413,28 @@ def demo(
         Path | None, typer.Argument(help="输出文件夹 / output folder (default: data/demo)")
     ] = None,
     seed: Annotated[int, typer.Option(help="随机种子 / random seed")] = 2011,
+    units: Annotated[
+        int | None,
+        typer.Option(help="生成大规模模拟台账的单位数 / units of scaled synthetic CSV ledgers"),
+    ] = None,
+    years: Annotated[int, typer.Option(help="模拟台账的年数 / years of scaled ledgers")] = 1,
 ) -> None:
-    """重新生成示例台账 / regenerate the demo ledgers."""
+    """重新生成示例台账 / regenerate the demo ledgers (with --units: scaled CSV ledgers)."""
     from .demo import generate_demo
 
+    if units is not None:
+        from .scale import generate_scaled
+
+        target = out_dir or Path("scaled")
+        scaled = generate_scaled(target, units=units, years=years, seed=seed)
+        out.print(
+            f"已生成 {len(scaled.files)} 个模拟台账（案件 {scaled.cases} 行，巡查 {scaled.patrols} 行，"
+            f"活动 {scaled.outputs} 行）/ wrote {len(scaled.files)} scaled ledgers to "
+            f"{target / 'ledgers'}, their reference tables to {scaled.reference_dir}",
+            markup=False,
+            highlight=False,
+        )
+        return
     files = generate_demo(out_dir or state.settings.demo_dir, seed=seed)
     out.print(
         f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
