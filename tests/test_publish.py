@@ -283,3 +283,25 @@ def test_readers_and_the_warehouse_cannot_reach_other_files(tmp_path, monkeypatc
                 con.execute("set enable_external_access = true")
         finally:
             con.close()
+
+
+def test_a_build_with_nothing_changed_runs_no_dbt_and_a_changed_input_does(tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    shipped = {n: (REFERENCE / n).read_text(encoding="utf-8") for n in ("units.csv", "grids.csv")}
+    root = make_dbt_project(tmp_path / "project", reference=shipped)
+    settings = Settings(
+        root=root, warehouse=tmp_path / "wh.duckdb", reference_dir=root / "data" / "reference"
+    )
+    ingest(settings, [DEMO / "XHY_案件台账.xlsx"])
+    assert build_and_publish(settings).nodes  # cold: dbt ran
+    first = current(settings)
+    assert build_and_publish(settings).nodes == ()  # warm: nothing read by a build changed
+    assert current(settings) == first
+    ingest(settings, [DEMO / "XJ_案件台账.xlsx"])
+    assert build_and_publish(settings).nodes  # a new ledger
+    events = root / "data" / "reference" / "events.csv"
+    events.write_text(
+        events.read_text(encoding="utf-8") + "2012-01-01,NEW,新事件,New\n", encoding="utf-8"
+    )
+    assert build_and_publish(settings).nodes  # a changed reference table
+    assert export(settings, "metrics", period="all", fmt="json").count('"cases_found": 270') == 1
