@@ -104,7 +104,7 @@ def fetch(
     return names, rows
 
 
-def _pilot_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
+def pilot_bounds(con: duckdb.DuckDBPyConnection) -> tuple[date, date]:
     """First and last day of the whole pilot, as the 'all' rows of the metrics model state them."""
     rel = SOURCES["metrics"].relation
     _, rows = fetch(
@@ -142,7 +142,7 @@ def read(
     try:
         if period == "all" and (d_from or d_to):
             if d_from is None or d_to is None:
-                start, end = _pilot_bounds(con)
+                start, end = pilot_bounds(con)
                 d_from, d_to = d_from or start, d_to or end
             sql = f"select * from {source.macro}(?, ?) order by {source.order_by}"
             names, rows = fetch(con, sql, [d_from, d_to], source.macro)

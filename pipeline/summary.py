@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from . import i18n
-from .errors import PilotError, WarehouseError
-from .export import fetch, parse_date
+from .errors import PilotError
+from .export import fetch, parse_date, pilot_bounds
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
 
@@ -283,18 +283,7 @@ class _Data:
 def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | None) -> _Data:
     con = open_reporting(settings)
     try:
-        _, bounds = fetch(
-            con,
-            f"select min(period_start), max(period_end) from {METRICS_REL} where period = ?",
-            ["all"],
-            METRICS_REL,
-        )
-        start, end = bounds[0]
-        if start is None:
-            raise WarehouseError(
-                f"报表模型中没有数据 / no data in {METRICS_REL}",
-                hint="load ledgers with `pilot ingest`, then `pilot build`",
-            )
+        start, end = pilot_bounds(con)
         d_from, d_to = d_from or start, d_to or end
         if d_from > d_to:
             raise PilotError(
