@@ -57,8 +57,7 @@ final as (
         current_value,
         previous_value,
         {{ pilot_poisson_z('current_value', 'previous_value') }} as z_score,
-        coalesce(abs({{ pilot_poisson_z('current_value', 'previous_value') }}) > 3, false)
-            as is_notable
+        {{ pilot_is_notable('current_value', 'previous_value') }} as is_notable
     from with_previous
 
 )
