@@ -37,6 +37,8 @@ UNITS_REL = "reporting.rpt_summary_units"
 CATALOGUE_REL = "reporting.rpt_summary_catalogue"
 FACTS_REL = "reporting.rpt_summary_facts"
 QUALITY_REL = "reporting.rpt_summary_quality_files"
+QUALITY_RANGE = "reporting.summary_quality_between"
+CHANGES_RANGE = "reporting.changes_between"
 
 # Counts of rpt_unit_metrics the summary states, compared with the previous period.
 COUNTS = (
@@ -56,8 +58,6 @@ AMOUNTS = ("fines_yuan", "patrol_hours", "officer_hours")
 RATES = ("notice_compliance_rate", "dispute_resolution_rate", "on_spot_share", "referral_share")
 # Metrics of the unit comparison (whole pilot only), absolute and per 10,000 residents.
 COMPARED = ("cases_found", "notices_issued", "disputes_found", "patrols", "leaflet")
-# Poisson comparison of two counts (domain.md): notable when |z| > 3.
-Z_NOTABLE = 3.0
 # Below these shares the summary names a problem.
 LOW_NOTICE_COMPLIANCE = 0.8
 LOW_GRID_COVERAGE = 1.0
@@ -102,25 +102,19 @@ def genre_count_en(value: float) -> str:
     return f"{n:,}" if rounded == n else f"over {rounded:,}"
 
 
-def poisson_z(current: float, previous: float) -> float:
-    """z = 2(sqrt(current) - sqrt(previous)), the comparison of two counts in domain.md."""
-    return 2.0 * (math.sqrt(max(current, 0)) - math.sqrt(max(previous, 0)))
-
-
-def change_direction(current: float, previous: float | None) -> str:
-    """How a count moved: up/down (notable), flat (not notable), same, new (from zero, not
-    notable), zero (fell to zero), absent (zero in both) or none (no previous period)."""
-    if previous is None:
+def change_direction(change: dict[str, Any] | None) -> str:
+    """How a count moved, from its row of reporting.changes_between (None: no previous period):
+    up/down (notable), flat (not notable), same, new (from zero, not notable), zero (fell to
+    zero) or absent (zero in both). Whether a change is notable is dbt's is_notable."""
+    if change is None:
         return "none"
+    current, previous = change["current_value"], change["previous_value"]
     if current == 0 and previous == 0:
         return "absent"
     if current == 0:
         return "zero"
-    z = poisson_z(current, previous)
-    if z > Z_NOTABLE:
-        return "up"
-    if z < -Z_NOTABLE:
-        return "down"
+    if change["is_notable"]:
+        return "up" if change["z_score"] > 0 else "down"
     if previous == 0:
         return "new"
     return "same" if current == previous else "flat"
@@ -270,6 +264,7 @@ class _Data:
     previous: dict[str, dict]
     outputs: dict[str, list[dict]]
     prev_outputs: dict[str, list[dict]]
+    changes: dict[str, dict]
     referrals: list[dict]
     rates: dict[str, dict]
     catalogue: dict
@@ -277,7 +272,7 @@ class _Data:
     months: list[dict]
     low_grid_months: list[dict]
     quality_files: list[dict]
-    quality_total: tuple[int, int]
+    quality: dict
 
 
 def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | None) -> _Data:
@@ -330,6 +325,23 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
         previous = metrics(*prev) if prev else {}
         out_now = outputs(d_from, d_to)
         out_prev = outputs(*prev) if prev else {}
+        # Each count of the scope against the previous period, with dbt's z-score and verdict.
+        changes = (
+            {
+                r["metric"]: r
+                for r in _records(
+                    *fetch(
+                        con,
+                        "select metric, current_value, previous_value, z_score, is_notable "
+                        f"from {CHANGES_RANGE}(?, ?) where unit_code = ?",
+                        [d_from, d_to, unit_code],
+                        CHANGES_RANGE,
+                    )
+                )
+            }
+            if prev
+            else {}
+        )
         referrals = _records(
             *fetch(
                 con,
@@ -383,11 +395,8 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
                 QUALITY_REL,
             )
         )
-        _, total = fetch(
-            con,
-            f"select count(*), coalesce(sum(rows_quarantined), 0) from {QUALITY_REL} where {overlap}",
-            [d_to, d_from],
-            QUALITY_REL,
+        quality = _records(
+            *fetch(con, f"select * from {QUALITY_RANGE}(?, ?)", [d_from, d_to], QUALITY_RANGE)
         )
     finally:
         con.close()
@@ -401,6 +410,7 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
         previous=previous,
         outputs=out_now,
         prev_outputs=out_prev,
+        changes=changes,
         referrals=referrals,
         rates=rates,
         catalogue=catalogue[0] if catalogue else {},
@@ -408,7 +418,7 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
         months=months,
         low_grid_months=low_grid_months,
         quality_files=quality_files,
-        quality_total=(int(total[0][0]), int(total[0][1])),
+        quality=quality[0],
     )
 
 
@@ -555,42 +565,31 @@ def _figures(data: _Data, lang: str) -> tuple[Figures, dict[str, Change], list[P
                 "rate",
             )
         )
-    figs.add(
-        Figure(
-            "quality.rows_quarantined",
-            data.quality_total[1],
-            QUALITY_REL,
-            f"first_date <= {data.d_to.isoformat()} and last_date >= {data.d_from.isoformat()}, "
-            "or no loaded row",
-            "sum(rows_quarantined)",
-            "count",
-            "行",
+    for column, measure in (("files", "个"), ("rows_quarantined", "行")):
+        figs.add(
+            Figure(
+                f"quality.{column}",
+                data.quality[column],
+                QUALITY_RANGE,
+                _period_filter(*rng),
+                column,
+                "count",
+                measure,
+            )
         )
-    )
 
     changes: dict[str, Change] = {}
     if scope in data.current:
-        now = data.current[scope]
-        before = data.previous.get(scope) if data.prev else None
-        for metric in COUNTS:
-            previous = before[metric] if before else None
+        # Metrics as rpt_changes_unit_period names them: the counts, and output codes lower-cased.
+        metrics = [*COUNTS, *(r["output_code"].lower() for r in data.outputs.get(scope, []))]
+        for metric in metrics:
+            change = data.changes.get(metric)
+            previous_key = f"prev.{scope}.{metric}"
             changes[metric] = Change(
                 metric,
-                change_direction(now[metric], previous),
+                change_direction(change),
                 f"{scope}.{metric}",
-                f"prev.{scope}.{metric}" if before else None,
-            )
-        for r in data.outputs.get(scope, []):
-            key = r["output_code"].lower()
-            prev_rows = {p["output_code"]: p for p in data.prev_outputs.get(scope, [])}
-            previous = (
-                prev_rows[r["output_code"]]["quantity"] if r["output_code"] in prev_rows else None
-            )
-            changes[key] = Change(
-                key,
-                change_direction(r["quantity"], previous),
-                f"{scope}.{key}",
-                f"prev.{scope}.{key}" if previous is not None else None,
+                previous_key if change and figs.has(previous_key) else None,
             )
 
     units = (
@@ -637,7 +636,7 @@ def _figures(data: _Data, lang: str) -> tuple[Figures, dict[str, Change], list[P
     )
     if falling:
         problems.append(Problem("falling", falling))
-    if data.quality_total[1] > 0:
+    if data.quality["rows_quarantined"] > 0:
         problems.append(Problem("quarantine", (Part(scope, ("quality.rows_quarantined",)),)))
     return figs, changes, problems
 
@@ -924,10 +923,8 @@ def build_summary(
         "catalogue": data.catalogue,
         "facts": {f["fact_code"]: f for f in data.facts},
         "quality_files": data.quality_files,
-        "quality_file_count": data.quality_total[0],
         "join": lambda items: _join(list(items), lang),
         "label": lambda metric: i18n.metric_label(metric, lang),
-        "z_notable": Z_NOTABLE,
         "low_notice_compliance": LOW_NOTICE_COMPLIANCE,
     }
     markdown = env.get_template(DOCUMENT_TEMPLATE).render(context)

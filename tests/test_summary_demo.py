@@ -11,8 +11,9 @@ import sys
 import pytest
 
 from pipeline.errors import PilotError
+from pipeline.publish import open_reporting
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.summary import build_summary, write_summary
+from pipeline.summary import build_summary, change_direction, write_summary
 
 YEAR = {"date_from": "2011-08-01", "date_to": "2012-07-31"}
 # domain.md's published first-year figures, in the genre's form.
@@ -171,6 +172,66 @@ def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
     # No sentence claims a rise that did not happen.
     for current, previous in re.findall(r"(\d+)\D{1,12}，比上一时段（(\d+)\D{1,3}）明显增加", body):
         assert int(current) > int(previous)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "expected"),
+    [
+        (
+            "2012-02-01",
+            "2012-07-31",
+            {
+                "cases_found": "up",  # 75 against 25: z = 7.3
+                "leaflet": "down",  # 146 against 390: z = -15.3
+                "notices_issued": "flat",  # 7 against 4: z = 1.3
+                "banner": "flat",  # 39 against 23: z = 2.9, just short of notable
+                "board_show": "same",  # 2 against 2
+                "penalties": "zero",  # 0 against 3
+                "board_made": "new",  # 2 against 0: z = 2.8, a rise from nothing not notable
+                "blackboard": "up",  # 3 against 0: z = 3.5
+            },
+        ),
+        ("2012-05-01", "2012-07-31", {"penalties": "absent"}),  # 0 against 0
+    ],
+)
+def test_change_direction_follows_the_warehouses_poisson_verdict(
+    demo_settings, date_from, date_to, expected
+):
+    con = open_reporting(demo_settings)
+    try:
+        cursor = con.execute(
+            "select metric, current_value, previous_value, z_score, is_notable "
+            "from reporting.changes_between(?, ?) where unit_code = ?",
+            [date_from, date_to, "XJ"],
+        )
+        names = [d[0] for d in cursor.description]
+        rows = {r[0]: dict(zip(names, r)) for r in cursor.fetchall()}
+    finally:
+        con.close()
+    assert {metric: change_direction(rows[metric]) for metric in expected} == expected
+
+
+def test_the_data_note_counts_files_and_quarantined_rows_from_the_reporting_model(
+    demo_settings,
+):
+    summary = build_summary(
+        demo_settings, unit="XJ", date_from="2012-02-01", date_to="2012-07-31", charts=False
+    )
+    _, note = body_and_note(summary.markdown)
+    con = open_reporting(demo_settings)
+    try:
+        files, quarantined = con.execute(
+            "select files, rows_quarantined from reporting.summary_quality_between(?, ?)",
+            ["2012-02-01", "2012-07-31"],
+        ).fetchone()
+    finally:
+        con.close()
+    assert (
+        f"与本期有关的台账文件{files}个，被隔离（未通过校验、未计入统计）的行共{quarantined}行"
+        "（reporting.summary_quality_between）" in note
+    )
+    listed = [line for line in note.splitlines() if line.startswith("- ") and "：读取" in line]
+    assert len(listed) == files
 
 
 def test_docx_has_headings_centred_title_and_charts(demo_settings, tmp_path):
