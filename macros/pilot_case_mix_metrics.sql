@@ -27,6 +27,27 @@
 
     ),
 
+    category_totals as (
+
+        select
+            cases.period,
+            members.reporting_unit_code as unit_code,
+            cases.period_start,
+            cases.category_code,
+            count(cases.case_id) as cases_found
+        from (
+            {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
+        ) as cases
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = cases.unit_code
+        group by
+            cases.period,
+            members.reporting_unit_code,
+            cases.period_start,
+            cases.category_code
+
+    ),
+
     category_counts as (
 
         select
@@ -36,22 +57,13 @@
             unit_period_categories.period_end,
             unit_period_categories.category_code,
             unit_period_categories.category,
-            count(cases.case_id) as cases_found
+            coalesce(category_totals.cases_found, 0) as cases_found
         from unit_period_categories
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.reporting_unit_code = unit_period_categories.unit_code
-        left join {{ pilot_ref('fct_cases') }} as cases
-            on cases.unit_code = members.unit_code
-            and cases.category_code = unit_period_categories.category_code
-            and cases.found_date >= unit_period_categories.period_start
-            and cases.found_date <= unit_period_categories.period_end
-        group by
-            unit_period_categories.period,
-            unit_period_categories.unit_code,
-            unit_period_categories.period_start,
-            unit_period_categories.period_end,
-            unit_period_categories.category_code,
-            unit_period_categories.category
+        left join category_totals
+            on category_totals.period = unit_period_categories.period
+            and category_totals.unit_code = unit_period_categories.unit_code
+            and category_totals.period_start = unit_period_categories.period_start
+            and category_totals.category_code = unit_period_categories.category_code
 
     )
 

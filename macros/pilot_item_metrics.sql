@@ -21,6 +21,27 @@
 
     ),
 
+    item_totals as (
+
+        select
+            cases.period,
+            members.reporting_unit_code as unit_code,
+            cases.period_start,
+            cases.item_code,
+            count(cases.case_id) as cases_found
+        from (
+            {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
+        ) as cases
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = cases.unit_code
+        group by
+            cases.period,
+            members.reporting_unit_code,
+            cases.period_start,
+            cases.item_code
+
+    ),
+
     item_counts as (
 
         select
@@ -33,25 +54,13 @@
             unit_period_items.category_code,
             unit_period_items.category,
             unit_period_items.delegating_dept,
-            count(cases.case_id) as cases_found
+            coalesce(item_totals.cases_found, 0) as cases_found
         from unit_period_items
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.reporting_unit_code = unit_period_items.unit_code
-        left join {{ pilot_ref('fct_cases') }} as cases
-            on cases.unit_code = members.unit_code
-            and cases.item_code = unit_period_items.item_code
-            and cases.found_date >= unit_period_items.period_start
-            and cases.found_date <= unit_period_items.period_end
-        group by
-            unit_period_items.period,
-            unit_period_items.unit_code,
-            unit_period_items.period_start,
-            unit_period_items.period_end,
-            unit_period_items.item_code,
-            unit_period_items.item_name,
-            unit_period_items.category_code,
-            unit_period_items.category,
-            unit_period_items.delegating_dept
+        left join item_totals
+            on item_totals.period = unit_period_items.period
+            and item_totals.unit_code = unit_period_items.unit_code
+            and item_totals.period_start = unit_period_items.period_start
+            and item_totals.item_code = unit_period_items.item_code
 
     )
 

@@ -18,8 +18,31 @@
 
     ),
 
+    output_totals as (
+
+        select
+            outputs.period,
+            members.reporting_unit_code as unit_code,
+            outputs.period_start,
+            outputs.output_code,
+            sum(outputs.quantity) as quantity,
+            count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
+        from (
+            {{ pilot_facts_in_periods(periods, pilot_ref('fct_outputs'), 'output_date') }}
+        ) as outputs
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = outputs.unit_code
+        group by
+            outputs.period,
+            members.reporting_unit_code,
+            outputs.period_start,
+            outputs.output_code
+
+    ),
+
     quantities as (
 
+        {#- Every type for every unit and period, with zeros where nothing was made. -#}
         select
             unit_period_types.period,
             unit_period_types.unit_code,
@@ -29,25 +52,14 @@
             unit_period_types.output_code,
             unit_period_types.output_name,
             unit_period_types.measure,
-            coalesce(sum(outputs.quantity), 0) as quantity,
-            count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
+            coalesce(output_totals.quantity, 0) as quantity,
+            coalesce(output_totals.is_approximate, false) as is_approximate
         from unit_period_types
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.reporting_unit_code = unit_period_types.unit_code
-        left join {{ pilot_ref('fct_outputs') }} as outputs
-            on outputs.unit_code = members.unit_code
-            and outputs.output_code = unit_period_types.output_code
-            and outputs.output_date >= unit_period_types.period_start
-            and outputs.output_date <= unit_period_types.period_end
-        group by
-            unit_period_types.period,
-            unit_period_types.unit_code,
-            unit_period_types.period_start,
-            unit_period_types.period_end,
-            unit_period_types.population,
-            unit_period_types.output_code,
-            unit_period_types.output_name,
-            unit_period_types.measure
+        left join output_totals
+            on output_totals.period = unit_period_types.period
+            and output_totals.unit_code = unit_period_types.unit_code
+            and output_totals.period_start = unit_period_types.period_start
+            and output_totals.output_code = unit_period_types.output_code
 
     )
 

@@ -17,8 +17,31 @@
 
     ),
 
+    referral_totals as (
+
+        select
+            cases.period,
+            members.reporting_unit_code as unit_code,
+            cases.period_start,
+            cases.referred_to as dept_code,
+            count(cases.case_id) as referrals
+        from (
+            {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
+        ) as cases
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = cases.unit_code
+        where cases.is_referral
+        group by
+            cases.period,
+            members.reporting_unit_code,
+            cases.period_start,
+            cases.referred_to
+
+    ),
+
     referral_counts as (
 
+        {#- Every department for every unit and period, with zeros. -#}
         select
             unit_period_departments.period,
             unit_period_departments.unit_code,
@@ -26,23 +49,13 @@
             unit_period_departments.period_end,
             unit_period_departments.dept_code,
             unit_period_departments.dept_name,
-            count(cases.case_id) as referrals
+            coalesce(referral_totals.referrals, 0) as referrals
         from unit_period_departments
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.reporting_unit_code = unit_period_departments.unit_code
-        left join {{ pilot_ref('fct_cases') }} as cases
-            on cases.unit_code = members.unit_code
-            and cases.referred_to = unit_period_departments.dept_code
-            and cases.is_referral
-            and cases.found_date >= unit_period_departments.period_start
-            and cases.found_date <= unit_period_departments.period_end
-        group by
-            unit_period_departments.period,
-            unit_period_departments.unit_code,
-            unit_period_departments.period_start,
-            unit_period_departments.period_end,
-            unit_period_departments.dept_code,
-            unit_period_departments.dept_name
+        left join referral_totals
+            on referral_totals.period = unit_period_departments.period
+            and referral_totals.unit_code = unit_period_departments.unit_code
+            and referral_totals.period_start = unit_period_departments.period_start
+            and referral_totals.dept_code = unit_period_departments.dept_code
 
     )
 

@@ -9,41 +9,38 @@
 
     ),
 
-    case_counts as (
+    case_totals as (
 
         {#- A case belongs to the period it was found in; closure is judged as of period end. -#}
         select
-            unit_periods.period,
-            unit_periods.unit_code,
-            unit_periods.period_start,
+            cases.period,
+            members.reporting_unit_code as unit_code,
+            cases.period_start,
             count(cases.case_id) as cases_found,
-            count(case when cases.closed_date <= unit_periods.period_end then 1 end)
-                as cases_closed,
+            count(case when cases.closed_date <= cases.period_end then 1 end) as cases_closed,
             {{ pilot_median(
-                "case when cases.closed_date <= unit_periods.period_end"
+                "case when cases.closed_date <= cases.period_end"
                 ~ " then cases.days_to_close end"
             ) }} as median_days_to_close,
             count(case when cases.is_notice then 1 end) as notices_issued,
             count(case when cases.is_notice_complied_on_time then 1 end)
                 as notices_complied_on_time,
             count(case when cases.is_penalty then 1 end) as penalties,
-            coalesce(sum(case when cases.is_penalty then cases.fine_yuan end), 0) as fines_yuan,
+            sum(case when cases.is_penalty then cases.fine_yuan end) as fines_yuan,
             count(case when cases.is_referral then 1 end) as referrals_made,
             count(case when cases.is_dispute then 1 end) as disputes_found,
             count(case when cases.is_dispute_mediated then 1 end) as disputes_mediated,
             count(case when cases.is_dispute_resolved then 1 end) as disputes_resolved,
             count(case when cases.is_corrected_on_spot then 1 end) as corrected_on_spot
-        from unit_periods
+        from (
+            {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
+        ) as cases
         inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.reporting_unit_code = unit_periods.unit_code
-        left join {{ pilot_ref('fct_cases') }} as cases
-            on cases.unit_code = members.unit_code
-            and cases.found_date >= unit_periods.period_start
-            and cases.found_date <= unit_periods.period_end
+            on members.unit_code = cases.unit_code
         group by
-            unit_periods.period,
-            unit_periods.unit_code,
-            unit_periods.period_start
+            cases.period,
+            members.reporting_unit_code,
+            cases.period_start
 
     ),
 
@@ -51,26 +48,60 @@
 
         {#- A patrol belongs to the day it started, also when it crossed midnight. -#}
         select
+            patrols.period,
+            members.reporting_unit_code as unit_code,
+            patrols.period_start,
+            count(patrols.patrol_id) as patrols,
+            sum(patrols.patrol_hours) as patrol_hours,
+            sum(patrols.officer_hours) as officer_hours,
+            sum(patrols.issues_found) as issues_found,
+            count(distinct {{ dbt.concat(['patrols.unit_code', "'/'", 'patrols.grid_code']) }})
+                as grids_patrolled
+        from (
+            {{ pilot_facts_in_periods(periods, pilot_ref('fct_patrols'), 'patrol_date') }}
+        ) as patrols
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = patrols.unit_code
+        group by
+            patrols.period,
+            members.reporting_unit_code,
+            patrols.period_start
+
+    ),
+
+    counts as (
+
+        {#- Every unit in every period, with zeros where it had no case or patrol. -#}
+        select
             unit_periods.period,
             unit_periods.unit_code,
             unit_periods.period_start,
-            count(patrols.patrol_id) as patrols,
-            coalesce(sum(patrols.patrol_hours), 0) as patrol_hours,
-            coalesce(sum(patrols.officer_hours), 0) as officer_hours,
-            coalesce(sum(patrols.issues_found), 0) as issues_found,
-            count(distinct {{ dbt.concat(['patrols.unit_code', "'/'", 'patrols.grid_code']) }})
-                as grids_patrolled
+            coalesce(case_totals.cases_found, 0) as cases_found,
+            coalesce(case_totals.cases_closed, 0) as cases_closed,
+            case_totals.median_days_to_close,
+            coalesce(case_totals.notices_issued, 0) as notices_issued,
+            coalesce(case_totals.notices_complied_on_time, 0) as notices_complied_on_time,
+            coalesce(case_totals.penalties, 0) as penalties,
+            coalesce(case_totals.fines_yuan, 0) as fines_yuan,
+            coalesce(case_totals.referrals_made, 0) as referrals_made,
+            coalesce(case_totals.disputes_found, 0) as disputes_found,
+            coalesce(case_totals.disputes_mediated, 0) as disputes_mediated,
+            coalesce(case_totals.disputes_resolved, 0) as disputes_resolved,
+            coalesce(case_totals.corrected_on_spot, 0) as corrected_on_spot,
+            coalesce(patrol_totals.patrols, 0) as patrols,
+            coalesce(patrol_totals.patrol_hours, 0) as patrol_hours,
+            coalesce(patrol_totals.officer_hours, 0) as officer_hours,
+            coalesce(patrol_totals.issues_found, 0) as issues_found,
+            coalesce(patrol_totals.grids_patrolled, 0) as grids_patrolled
         from unit_periods
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.reporting_unit_code = unit_periods.unit_code
-        left join {{ pilot_ref('fct_patrols') }} as patrols
-            on patrols.unit_code = members.unit_code
-            and patrols.patrol_date >= unit_periods.period_start
-            and patrols.patrol_date <= unit_periods.period_end
-        group by
-            unit_periods.period,
-            unit_periods.unit_code,
-            unit_periods.period_start
+        left join case_totals
+            on case_totals.period = unit_periods.period
+            and case_totals.unit_code = unit_periods.unit_code
+            and case_totals.period_start = unit_periods.period_start
+        left join patrol_totals
+            on patrol_totals.period = unit_periods.period
+            and patrol_totals.unit_code = unit_periods.unit_code
+            and patrol_totals.period_start = unit_periods.period_start
 
     ),
 
@@ -109,25 +140,25 @@
             unit_periods.period_start,
             unit_periods.period_end,
             unit_periods.population,
-            case_counts.cases_found,
-            case_counts.cases_closed,
-            cast(case_counts.cases_closed as double)
-                / nullif(case_counts.cases_found, 0) as closure_rate,
-            cast(case_counts.median_days_to_close as double) as median_days_to_close,
-            case_counts.notices_issued,
-            case_counts.notices_complied_on_time,
-            case_counts.penalties,
-            cast(case_counts.fines_yuan as double) as fines_yuan,
-            case_counts.referrals_made,
-            case_counts.disputes_found,
-            case_counts.disputes_mediated,
-            case_counts.disputes_resolved,
-            case_counts.corrected_on_spot,
-            patrol_totals.patrols,
-            cast(patrol_totals.patrol_hours as double) as patrol_hours,
-            cast(patrol_totals.officer_hours as double) as officer_hours,
-            cast(patrol_totals.issues_found as {{ dbt.type_bigint() }}) as issues_found,
-            cast(patrol_totals.grids_patrolled as double)
+            counts.cases_found,
+            counts.cases_closed,
+            cast(counts.cases_closed as double)
+                / nullif(counts.cases_found, 0) as closure_rate,
+            cast(counts.median_days_to_close as double) as median_days_to_close,
+            counts.notices_issued,
+            counts.notices_complied_on_time,
+            counts.penalties,
+            cast(counts.fines_yuan as double) as fines_yuan,
+            counts.referrals_made,
+            counts.disputes_found,
+            counts.disputes_mediated,
+            counts.disputes_resolved,
+            counts.corrected_on_spot,
+            counts.patrols,
+            cast(counts.patrol_hours as double) as patrol_hours,
+            cast(counts.officer_hours as double) as officer_hours,
+            cast(counts.issues_found as {{ dbt.type_bigint() }}) as issues_found,
+            cast(counts.grids_patrolled as double)
                 / nullif(unit_periods.grid_count, 0) as grid_coverage,
             {%- for output_type in output_types %}
             output_columns.{{ adapter.quote(output_type.column) }},
@@ -141,14 +172,10 @@
             {%- endfor %}
             coalesce(output_columns.outputs_approximate, false) as outputs_approximate
         from unit_periods
-        inner join case_counts
-            on case_counts.period = unit_periods.period
-            and case_counts.unit_code = unit_periods.unit_code
-            and case_counts.period_start = unit_periods.period_start
-        inner join patrol_totals
-            on patrol_totals.period = unit_periods.period
-            and patrol_totals.unit_code = unit_periods.unit_code
-            and patrol_totals.period_start = unit_periods.period_start
+        inner join counts
+            on counts.period = unit_periods.period
+            and counts.unit_code = unit_periods.unit_code
+            and counts.period_start = unit_periods.period_start
         left join output_columns
             on output_columns.period = unit_periods.period
             and output_columns.unit_code = unit_periods.unit_code

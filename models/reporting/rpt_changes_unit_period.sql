@@ -1,7 +1,12 @@
 {{ config(post_hook="{{ pilot_create_range_macro('changes_between', 'changes') }}") }}
 
 {#- Each count against the same unit's previous period of the same kind (last month, last
-    quarter, ...), with the Poisson z-score; the whole pilot has no previous period. -#}
+    quarter, ...), with the Poisson z-score; the whole pilot has no previous period.
+    The previous period is found on the wide rows (one per unit and period) and only then
+    turned long: one window over the units' periods rather than one per metric. -#}
+{%- set metrics = pilot_change_metric_names() -%}
+{%- set unit_periods_in_order = "over (partition by period, unit_code order by period_start)" -%}
+
 with unit_metrics as (
 
     select * from {{ ref('rpt_unit_metrics') }}
@@ -9,37 +14,42 @@ with unit_metrics as (
 
 ),
 
-long_counts as (
+with_previous as (
 
-    {%- for metric in pilot_change_metric_names() %}
     select
         period,
         unit_code,
         unit_name,
         period_start,
         period_end,
-        '{{ metric }}' as metric,
-        cast({{ adapter.quote(metric) }} as double) as current_value
+        lag(period_start) {{ unit_periods_in_order }} as previous_start,
+        lag(period_end) {{ unit_periods_in_order }} as previous_end,
+        {%- for metric in metrics %}
+        cast({{ adapter.quote(metric) }} as double) as {{ adapter.quote('current__' ~ metric) }},
+        cast(lag({{ adapter.quote(metric) }}) {{ unit_periods_in_order }} as double)
+            as {{ adapter.quote('previous__' ~ metric) }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
     from unit_metrics
-    {% if not loop.last %}union all{% endif %}
-    {%- endfor %}
 
 ),
 
-with_previous as (
+long_counts as (
 
+    {%- for metric in metrics %}
     select
-        long_counts.*,
-        lag(period_start) over (
-            partition by period, unit_code, metric order by period_start
-        ) as previous_start,
-        lag(period_end) over (
-            partition by period, unit_code, metric order by period_start
-        ) as previous_end,
-        lag(current_value) over (
-            partition by period, unit_code, metric order by period_start
-        ) as previous_value
-    from long_counts
+        period,
+        unit_code,
+        unit_name,
+        period_start,
+        period_end,
+        previous_start,
+        previous_end,
+        '{{ metric }}' as metric,
+        {{ adapter.quote('current__' ~ metric) }} as current_value,
+        {{ adapter.quote('previous__' ~ metric) }} as previous_value
+    from with_previous
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
 
 ),
 
@@ -58,7 +68,7 @@ final as (
         previous_value,
         {{ pilot_poisson_z('current_value', 'previous_value') }} as z_score,
         {{ pilot_is_notable('current_value', 'previous_value') }} as is_notable
-    from with_previous
+    from long_counts
 
 )
 

@@ -1,7 +1,7 @@
 {#- Every grid of every unit in every week, with zeros, so a heatmap shows the gaps. -#}
 with weeks as (
 
-    select period_start as week_start, period_end as week_end
+    select period, period_start, period_end
     from {{ ref('dim_periods') }}
     where period = 'week'
 
@@ -19,10 +19,28 @@ grid_weeks as (
         grids.unit_code,
         grids.grid_code,
         grids.grid_name,
-        weeks.week_start,
-        weeks.week_end
+        weeks.period_start as week_start,
+        weeks.period_end as week_end
     from grids
     cross join weeks
+
+),
+
+weekly_patrols as (
+
+    select
+        patrols.unit_code,
+        patrols.grid_code,
+        patrols.period_start as week_start,
+        count(patrols.patrol_id) as patrols,
+        sum(patrols.patrol_hours) as patrol_hours
+    from (
+        {{ pilot_facts_in_periods('weeks', ref('fct_patrols'), 'patrol_date') }}
+    ) as patrols
+    group by
+        patrols.unit_code,
+        patrols.grid_code,
+        patrols.period_start
 
 ),
 
@@ -34,20 +52,13 @@ patrol_counts as (
         grid_weeks.grid_name,
         grid_weeks.week_start,
         grid_weeks.week_end,
-        count(patrols.patrol_id) as patrols,
-        cast(coalesce(sum(patrols.patrol_hours), 0) as double) as patrol_hours
+        coalesce(weekly_patrols.patrols, 0) as patrols,
+        cast(coalesce(weekly_patrols.patrol_hours, 0) as double) as patrol_hours
     from grid_weeks
-    left join {{ ref('fct_patrols') }} as patrols
-        on patrols.unit_code = grid_weeks.unit_code
-        and patrols.grid_code = grid_weeks.grid_code
-        and patrols.patrol_date >= grid_weeks.week_start
-        and patrols.patrol_date <= grid_weeks.week_end
-    group by
-        grid_weeks.unit_code,
-        grid_weeks.grid_code,
-        grid_weeks.grid_name,
-        grid_weeks.week_start,
-        grid_weeks.week_end
+    left join weekly_patrols
+        on weekly_patrols.unit_code = grid_weeks.unit_code
+        and weekly_patrols.grid_code = grid_weeks.grid_code
+        and weekly_patrols.week_start = grid_weeks.week_start
 
 )
 

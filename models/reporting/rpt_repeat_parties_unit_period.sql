@@ -9,23 +9,21 @@ with unit_periods as (
 party_cases as (
 
     select
-        unit_periods.period,
-        unit_periods.unit_code,
-        unit_periods.period_start,
+        cases.period,
+        members.reporting_unit_code as unit_code,
+        cases.period_start,
         cases.party_id_hash,
         count(*) as cases
-    from unit_periods
+    from (
+        {{ pilot_facts_in_periods(ref('dim_periods'), ref('fct_cases'), 'found_date') }}
+    ) as cases
     inner join {{ ref('dim_unit_members') }} as members
-        on members.reporting_unit_code = unit_periods.unit_code
-    inner join {{ ref('fct_cases') }} as cases
-        on cases.unit_code = members.unit_code
-        and cases.found_date >= unit_periods.period_start
-        and cases.found_date <= unit_periods.period_end
+        on members.unit_code = cases.unit_code
     where cases.party_id_hash is not null
     group by
-        unit_periods.period,
-        unit_periods.unit_code,
-        unit_periods.period_start,
+        cases.period,
+        members.reporting_unit_code,
+        cases.period_start,
         cases.party_id_hash
 
 ),
