@@ -93,6 +93,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_catalogue": ("委托执法事项", "Delegated catalogue"),
     "range_caption": ("统计区间：{start} 至 {end}", "Range: {start} to {end}"),
     "unit_caption": ("单位：{unit}", "Unit: {unit}"),
+    "title_many": (
+        "西夏区社会管理综合执法试点 — {total} 个单位",
+        "Xixia District comprehensive law-enforcement pilot — {total} units",
+    ),
+    "top_units_caption": (
+        (
+            "前 {shown} 个单位（共 {total} 个，按区间内“{metric}”排序）及全部试点单位合计；"
+            "各单位的完整数据请用 `pilot export` 导出"
+        ),
+        (
+            "Top {shown} of {total} units (by “{metric}” over the range) and the pilot as a "
+            "whole; `pilot export` has every unit's data"
+        ),
+    ),
     "download_csv": ("下载数据（CSV）", "Download data (CSV)"),
     "site_footer": (
         "所有数字均取自 dbt 报表模型（reporting 架构），本页不计算任何指标。离线可用。",

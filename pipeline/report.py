@@ -19,7 +19,7 @@ from plotly.offline import get_plotlyjs
 from . import i18n
 from . import report_charts as charts
 from .report_charts import FONT_STACK, Chart
-from .report_data import ReportData, read_report_data
+from .report_data import TOP_METRIC, ReportData, read_report_data
 from .settings import Settings
 
 PLOTLY_JS = "plotly.min.js"
@@ -424,16 +424,25 @@ def render_site(data: ReportData, lang: str) -> dict[str, str]:
     scope = i18n.text("range_caption", lang).format(
         start=_iso(data.date_from), end=_iso(data.date_to)
     )
+    if data.bounded:
+        unit_scope = i18n.text("top_units_caption", lang).format(
+            shown=len(data.compared),
+            total=f"{data.unit_count:,}",
+            metric=i18n.metric_label(TOP_METRIC, lang),
+        )
     if unit_scope:
         scope += "；" + unit_scope if lang == "zh" else "; " + unit_scope
+    title = (
+        i18n.text("title_many", lang).format(total=f"{data.unit_count:,}")
+        if data.bounded
+        else i18n.text("title", lang)
+    )
     pages = {}
     for filename, nav_key in PAGES:
         pages[filename] = template.render(
             html_lang="zh-CN" if lang == "zh" else "en",
             site_title=i18n.text("site_title", lang),
-            page_title=i18n.text("title", lang)
-            if filename == "index.html"
-            else i18n.text(nav_key, lang),
+            page_title=title if filename == "index.html" else i18n.text(nav_key, lang),
             font_stack=FONT_STACK,
             plotly_js=PLOTLY_JS,
             nav=[

@@ -13,8 +13,24 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import i18n
+from .settings import ALL_UNITS_CODE
 
-UNIT_COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b")
+UNIT_COLOURS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#e377c2",
+    "#17becf",
+    "#bcbd22",
+    "#7f7f7f",
+    "#aec7e8",
+    "#ff9896",
+)
+# The pilot as a whole, drawn beside the top units when there are too many to draw each.
+ALL_COLOUR = "#222222"
 FONT_STACK = (
     '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "Noto Sans CJK SC", '
     '"Source Han Sans SC", "WenQuanYi Micro Hei", "SimHei", sans-serif'
@@ -62,7 +78,10 @@ def unit_label(code: str, name: str, lang: str) -> str:
 
 
 def _colours(units: Sequence[tuple[str, str]]) -> dict[str, str]:
-    return {code: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, (code, _) in enumerate(units)}
+    colours = {code: UNIT_COLOURS[i % len(UNIT_COLOURS)] for i, (code, _) in enumerate(units)}
+    if ALL_UNITS_CODE in colours:
+        colours[ALL_UNITS_CODE] = ALL_COLOUR
+    return colours
 
 
 def _finish(fig: go.Figure, title: str, height: int, top: int = 90) -> go.Figure:
@@ -419,8 +438,8 @@ def grid_heatmaps(data, lang: str) -> list[Chart]:
 
 
 def notices_figure(data, lang: str) -> Chart:
-    totals = [r for r in data.totals if r["unit_code"] in {c for c, _ in data.units}]
-    names = {c: n for c, n in data.units}
+    totals = [r for r in data.totals if r["unit_code"] in {c for c, _ in data.compared}]
+    names = {c: n for c, n in data.compared}
     x = [unit_label(r["unit_code"], names[r["unit_code"]], lang) for r in totals]
     fig = go.Figure()
     measure = i18n.metric_unit("notices_issued", lang)
@@ -446,8 +465,8 @@ def notices_figure(data, lang: str) -> Chart:
 def referrals_figure(data, lang: str) -> Chart | None:
     if not data.referrals:
         return None
-    names = {c: n for c, n in data.units}
-    units = [c for c, _ in data.units if any(r["unit_code"] == c for r in data.referrals)]
+    names = {c: n for c, n in data.compared}
+    units = [c for c, _ in data.compared if any(r["unit_code"] == c for r in data.referrals)]
     depts: list[tuple[str, str]] = []
     for r in data.referrals:
         if (r["dept_code"], r["department"]) not in depts:
@@ -455,7 +474,7 @@ def referrals_figure(data, lang: str) -> Chart | None:
     labels = [unit_label(c, names[c], lang) for c in units] + [
         _e(i18n.department_name(c, n, lang)) for c, n in depts
     ]
-    colours = _colours(data.units)
+    colours = _colours(data.compared)
     dept_index = {c: len(units) + i for i, (c, _) in enumerate(depts)}
     measure = i18n.metric_unit("referrals_made", lang)
     fig = go.Figure(
@@ -486,8 +505,8 @@ def referrals_figure(data, lang: str) -> Chart | None:
 
 
 def case_mix_figure(data, lang: str) -> Chart:
-    names = {c: n for c, n in data.units}
-    y = [unit_label(c, n, lang) for c, n in data.units]
+    names = {c: n for c, n in data.compared}
+    y = [unit_label(c, n, lang) for c, n in data.compared]
     categories: list[tuple[str, str]] = []
     for r in data.case_mix:
         if (r["category_code"], r["category"]) not in categories:

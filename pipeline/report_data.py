@@ -12,6 +12,7 @@ from .errors import PilotError, WarehouseError
 from .export import fetch, parse_date
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
+from .warehouse import quote_ident
 
 METRICS_REL = "reporting.rpt_unit_metrics"
 OUTPUTS_REL = "reporting.rpt_outputs_unit_period"
@@ -25,6 +26,12 @@ QUARANTINE_REL = "reporting.rpt_quality_quarantine"
 
 # Quarantined rows listed on the quality page; the full list is `pilot quality`.
 QUARANTINE_LIMIT = 200
+# Units a page draws and tabulates one by one. With more units (a province), pages show the
+# pilot total and the top MAX_UNITS units by TOP_METRIC over the range, so a page's size and
+# the report's memory do not grow with the data; the full per-unit data is `pilot export`.
+MAX_UNITS = 12
+# The metric that picks the units shown: a choice of presentation, the values still come from dbt.
+TOP_METRIC = "cases_found"
 
 
 @dataclass
@@ -34,6 +41,8 @@ class ReportData:
     date_from: date
     date_to: date
     units: list[tuple[str, str]]
+    compared: list[tuple[str, str]]
+    unit_count: int
     totals: list[dict]
     approx_totals: set[tuple[str, str]]
     change_from: date
@@ -52,6 +61,11 @@ class ReportData:
     quarantine: list[dict]
     quarantine_total: int = 0
     approx_monthly: set[tuple[str, date, str]] = field(default_factory=set)
+
+    @property
+    def bounded(self) -> bool:
+        """True when the pages show the top units of many rather than every unit."""
+        return len(self.compared) < self.unit_count and len(self.units) > 1
 
 
 def _records(names: list[str], rows: list[tuple]) -> list[dict[str, Any]]:
@@ -106,6 +120,51 @@ def _change_range(
     return start, end
 
 
+def _check_unit(con: duckdb.DuckDBPyConnection, unit: str) -> None:
+    """Raise when the warehouse has no unit `unit`, naming (at most MAX_UNITS of) those it has."""
+    found = _select(
+        con,
+        f"select count(*) as n from {METRICS_REL} where period = ? and unit_code = ?",
+        ["all", unit],
+        METRICS_REL,
+    )[0]["n"]
+    if found:
+        return
+    codes = [
+        r["unit_code"]
+        for r in _select(
+            con,
+            f"select unit_code from {METRICS_REL} where period = ? "
+            "order by unit_code = ?, unit_code limit ?",
+            ["all", ALL_UNITS_CODE, MAX_UNITS + 1],
+            METRICS_REL,
+        )
+    ]
+    listed = ", ".join(codes[:MAX_UNITS]) + (", …" if len(codes) > MAX_UNITS else "")
+    raise PilotError(
+        f"未知单位 / unknown unit: {unit} (use one of {listed})",
+        hint="pass a unit code such as --unit XHY",
+    )
+
+
+def _top_totals(con: duckdb.DuckDBPyConnection, d_from: date, d_to: date) -> list[dict]:
+    """The range totals of the top MAX_UNITS units by TOP_METRIC, then of the pilot as a whole.
+
+    One pass of the range macro: the ranking and the cut happen in SQL, so only these rows
+    reach Python whatever the number of units.
+    """
+    return _select(
+        con,
+        "select * exclude (top_rank) from ("
+        "select *, row_number() over (partition by unit_code = ? "
+        f"order by {quote_ident(TOP_METRIC)} desc nulls last, unit_code) as top_rank "
+        "from reporting.unit_metrics_between(?, ?)) "
+        "where unit_code = ? or top_rank <= ? order by unit_code = ?, top_rank",
+        [ALL_UNITS_CODE, d_from, d_to, ALL_UNITS_CODE, MAX_UNITS, ALL_UNITS_CODE],
+        METRICS_REL,
+    )
+
+
 def read_report_data(
     settings: Settings,
     date_from: str | date | None = None,
@@ -124,37 +183,50 @@ def read_report_data(
                 f"起始日期晚于结束日期 / date_from {d_from.isoformat()} is after "
                 f"date_to {d_to.isoformat()}"
             )
-        all_units = _select(
+        unit_count = _select(
             con,
-            f"select unit_code, unit_name from {METRICS_REL} where period = ? "
-            "order by unit_code = ?, unit_code",
+            f"select count(*) as n from {METRICS_REL} where period = ? and unit_code <> ?",
             ["all", ALL_UNITS_CODE],
             METRICS_REL,
-        )
-        codes = [u["unit_code"] for u in all_units]
-        if unit is not None and unit not in codes:
-            raise PilotError(
-                f"未知单位 / unknown unit: {unit} (use one of {', '.join(codes)})",
-                hint="pass a unit code such as --unit XHY",
-            )
-        # Units drawn as lines: each pilot unit, or the one asked for.
-        units = [
-            (u["unit_code"], u["unit_name"] or u["unit_code"])
-            for u in all_units
-            if (u["unit_code"] == unit if unit else u["unit_code"] != ALL_UNITS_CODE)
-        ]
-        table_codes = [unit] if unit else codes
+        )[0]["n"]
+        if unit is not None:
+            _check_unit(con, unit)
+        ranked = unit is None and unit_count > MAX_UNITS
+        if ranked:
+            totals = _top_totals(con, d_from, d_to)
+            # Units drawn as lines: the top units and the pilot as a whole.
+            units = [(r["unit_code"], r["unit_name"] or r["unit_code"]) for r in totals]
+            table_codes = [c for c, _ in units]
+        else:
+            # Units drawn as lines: each pilot unit, or the one asked for.
+            units = [
+                (u["unit_code"], u["unit_name"] or u["unit_code"])
+                for u in _select(
+                    con,
+                    f"select unit_code, unit_name from {METRICS_REL} where period = ? "
+                    + ("and unit_code = ? " if unit else "and unit_code <> ? ")
+                    + "order by unit_code",
+                    ["all", unit or ALL_UNITS_CODE],
+                    METRICS_REL,
+                )
+            ]
+            table_codes = [unit] if unit else [*(c for c, _ in units), ALL_UNITS_CODE]
+        # Units compared side by side in bars and flows: the pilot total would dwarf them.
+        compared = [(c, n) for c, n in units if c != ALL_UNITS_CODE] or units
         marks = ", ".join("?" for _ in table_codes)
         line_codes = [c for c, _ in units]
         line_marks = ", ".join("?" for _ in line_codes)
+        compared_codes = [c for c, _ in compared]
+        compared_marks = ", ".join("?" for _ in compared_codes)
 
-        totals = _select(
-            con,
-            f"select * from reporting.unit_metrics_between(?, ?) where unit_code in ({marks}) "
-            "order by unit_code = ?, unit_code",
-            [d_from, d_to, *table_codes, ALL_UNITS_CODE],
-            METRICS_REL,
-        )
+        if not ranked:
+            totals = _select(
+                con,
+                "select * from reporting.unit_metrics_between(?, ?) "
+                f"where unit_code in ({marks}) order by unit_code = ?, unit_code",
+                [d_from, d_to, *table_codes, ALL_UNITS_CODE],
+                METRICS_REL,
+            )
         approx_totals = {
             (r["unit_code"], r["output_code"].lower())
             for r in _select(
@@ -173,6 +245,10 @@ def read_report_data(
             [change_from, change_to, *table_codes, ALL_UNITS_CODE],
             CHANGES_REL,
         )
+        if ranked:
+            # Columns in the order of the totals: the top units by rank, the pilot last.
+            order = {c: i for i, c in enumerate(table_codes)}
+            changes.sort(key=lambda r: order[r["unit_code"]])
         in_range = "period_start >= ? and period_end <= ?"
         monthly = _select(
             con,
@@ -222,17 +298,17 @@ def read_report_data(
         referrals = _select(
             con,
             "select unit_code, dept_code, department, referrals "
-            f"from reporting.referrals_between(?, ?) where unit_code in ({line_marks}) "
+            f"from reporting.referrals_between(?, ?) where unit_code in ({compared_marks}) "
             "and referrals > 0 order by unit_code, dept_code",
-            [d_from, d_to, *line_codes],
+            [d_from, d_to, *compared_codes],
             "reporting.rpt_referrals_unit_period",
         )
         case_mix = _select(
             con,
             "select unit_code, category_code, category, cases_found "
-            f"from reporting.case_mix_between(?, ?) where unit_code in ({line_marks}) "
+            f"from reporting.case_mix_between(?, ?) where unit_code in ({compared_marks}) "
             "order by category_code, unit_code",
-            [d_from, d_to, *line_codes],
+            [d_from, d_to, *compared_codes],
             "reporting.rpt_case_mix_unit_period",
         )
         items = _select(
@@ -280,6 +356,8 @@ def read_report_data(
         date_from=d_from,
         date_to=d_to,
         units=units,
+        compared=compared,
+        unit_count=unit_count,
         totals=totals,
         approx_totals=approx_totals,
         change_from=change_from,
