@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -16,20 +18,21 @@ from . import validate
 from .contract import Ledger, header_index, is_personal_header, match_headers, normalise_header
 from .errors import LedgerError, PilotError
 from .lock import writer_lock
-from .privacy import hash_id, load_secret
-from .readers import READERS, Sheet, read_file
+from .privacy import hmac_pads, load_secret
+from .readers import READERS, Sheet, csv_head, read_file
 from .reference import load_reference
 from .settings import Settings
 from .warehouse import RAW_LEDGER_COLUMNS, connect, ensure_raw_schema, quote_ident
 
 HEADER_SCAN_ROWS = 30
+CSV_SUFFIXES = (".csv", ".txt")
 
 # How each raw column is filled from the `checked` table (see validate.CHECKS).
 _RAW_SELECT = {
     "cases": {
         "summary": "mask_text(summary, party_name)",
         "party_name_masked": "mask_name(party_name)",
-        "party_id_hash": "h.id_hash",
+        "party_id_hash": "case when id_in is not null then id_hash(id_in) end",
         "found_date": "cast(found_date as varchar)",
         "deadline": "cast(deadline as varchar)",
         "closed_date": "cast(closed_date as varchar)",
@@ -124,10 +127,10 @@ def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
     return None, -1
 
 
-def sheet_frame(
+def header_layout(
     sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
-) -> tuple[pd.DataFrame, list[str]]:
-    """Rows below the header as one text column per contract column, plus unknown columns as JSON."""
+) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Where each contract column sits in the header row, and the unknown columns (position, name)."""
     index = header_index(ledger)
     header = sheet.rows[header_at]
     positions: dict[str, int] = {}
@@ -147,6 +150,20 @@ def sheet_frame(
             f"header on row {sheet.row_numbers[header_at]} lacks required column(s): {names}",
             hint="add the column with its Chinese header (see the ledger template)",
         )
+    return positions, extras
+
+
+def kept_extras(extras: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Unknown columns whose values are kept: all but those whose header says personal data."""
+    return [(pos, name) for pos, name in extras if not is_personal_header(name)]
+
+
+def sheet_frame(
+    sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Rows below the header as one text column per contract column, plus unknown columns as JSON."""
+    positions, extras = header_layout(sheet, ledger, header_at, file_name)
+    header = sheet.rows[header_at]
     start = header_at + 1
     body = sheet.rows[start:]
     width = len(header)
@@ -177,7 +194,7 @@ def sheet_frame(
     ]
     # An unknown column is kept, except one whose header says it holds personal data: its
     # values never reach the warehouse (the header is still reported).
-    kept = [(pos, name) for pos, name in extras if not is_personal_header(name)]
+    kept = kept_extras(extras)
     data["extra_columns"] = [
         json.dumps(
             {name: row[pos] for pos, name in kept if row[pos] is not None}, ensure_ascii=False
@@ -202,13 +219,20 @@ def column_letter(index: int) -> str:
 class Ingestor:
     """One ingest run over a warehouse connection: reference tables and macros set up once."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, load_id: str):
+    def __init__(
+        self, con: duckdb.DuckDBPyConnection, settings: Settings, load_id: str, read_dir: Path
+    ):
         self.con = con
         self.settings = settings
         self.load_id = load_id
-        self.secret = load_secret(settings.secret_file)
+        # The one folder this connection's SQL may read: CSV bodies are put there for DuckDB.
+        self.read_dir = read_dir
         ensure_raw_schema(con)
         validate.install(con)
+        # The keyed hash of ID numbers runs in SQL (validate's id_hash); the key lives only in
+        # this connection's temp schema, never in the warehouse file.
+        inner, outer = hmac_pads(load_secret(settings.secret_file))
+        con.execute("insert into id_key values (?, ?)", [inner, outer])
         for name, frame in load_reference(settings.reference_dir).items():
             con.register(f"{name}_df", frame)
             con.execute(f"create or replace temp table {name} as select * from {name}_df")
@@ -230,9 +254,19 @@ class Ingestor:
             report = FileReport(path, "duplicate", file_id=file_id, duplicate_of=original)
             self._record_file(report, sha, len(data))
             return report
+        # DuckDB's CSV reader is tried outside the file's transaction: a statement that fails
+        # inside one aborts it.
+        staged = failure = None
+        if path.suffix.lower() in CSV_SUFFIXES:
+            try:
+                staged = self._stage_csv(path, data)
+            except LedgerError as exc:
+                failure = exc
         self.con.execute("begin")
         try:
-            report = self._load(path, file_id)
+            if failure is not None:
+                raise failure
+            report = self._load(path, file_id, data, staged)
         except LedgerError as exc:
             self.con.execute("rollback")
             self.con.execute("begin")
@@ -244,11 +278,33 @@ class Ingestor:
         self.con.execute("commit")
         return report
 
-    def _load(self, path: Path, file_id: str) -> FileReport:
-        sheets = read_file(path)
+    def _load(self, path: Path, file_id: str, data: bytes, staged: tuple | None) -> FileReport:
         report = FileReport(path, "loaded", file_id=file_id)
-        frames = []
-        for sheet in sheets:
+        if staged is not None:
+            entries = [staged]
+            report.sheets.append(staged[3])
+        else:
+            entries = self._stage_sheets(path, file_id, report)
+        if not entries:
+            raise LedgerError(
+                f"{path.name}: 没有找到任何台账表头 / no sheet has a ledger header",
+                hint="the header row must carry the contract's column names, e.g. 案件编号, 巡查编号 or 活动编号",
+            )
+        previous = self.con.execute(
+            "select file_id from raw.files where file_name = ? and status = 'loaded'", [path.name]
+        ).fetchall()
+        for (old_id,) in previous:
+            self._retire(old_id)
+            report.supersedes = old_id
+        for sheet_name, ledger, fill_src, sheet_report in entries:
+            fill_src()
+            self._load_sheet(path, file_id, sheet_name, ledger, sheet_report)
+        return report
+
+    def _stage_sheets(self, path: Path, file_id: str, report: FileReport) -> list[tuple]:
+        """Every sheet read in Python (any workbook, and CSV files DuckDB's reader cannot take)."""
+        entries = []
+        for sheet in read_file(path):
             ledger, header_at = locate_header(sheet)
             if ledger is None:
                 skipped = SheetReport(sheet.name, None, "not_a_ledger")
@@ -264,29 +320,108 @@ class Ingestor:
                 sheet.row_numbers[header_at],
                 unknown_columns=unknown,
             )
-            frames.append((sheet, ledger, frame, sheet_report))
-            report.sheets.append(sheet_report)
-        if not frames:
-            raise LedgerError(
-                f"{path.name}: 没有找到任何台账表头 / no sheet has a ledger header",
-                hint="the header row must carry the contract's column names, e.g. 案件编号, 巡查编号 or 活动编号",
+            entries.append(
+                (sheet.name, ledger, partial(self._src_from_frame, ledger, frame), sheet_report)
             )
-        previous = self.con.execute(
-            "select file_id from raw.files where file_name = ? and status = 'loaded'", [path.name]
-        ).fetchall()
-        for (old_id,) in previous:
-            self._retire(old_id)
-            report.supersedes = old_id
-        for sheet, ledger, frame, sheet_report in frames:
-            self._load_sheet(path, file_id, sheet.name, ledger, frame, sheet_report)
-        return report
+            report.sheets.append(sheet_report)
+        return entries
 
-    def _retire(self, old_id: str) -> None:
-        for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
-            self.con.execute(f"delete from raw.{quote_ident(table)} where file_id = ?", [old_id])
-        self.con.execute("update raw.files set status = 'superseded' where file_id = ?", [old_id])
+    def _stage_csv(self, path: Path, data: bytes) -> tuple | None:
+        """A CSV ledger parsed by DuckDB's own reader into the temp table csv_in.
 
-    def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, frame, report: SheetReport):
+        Taken only when it gives exactly what read_csv would: one record per line below the
+        header (no cell spans lines, no blank line, which DuckDB skips) and no row wider than
+        the header. Otherwise None, and the file is read in Python.
+        """
+        head = csv_head(data, path, HEADER_SCAN_ROWS)
+        ledger, header_at = locate_header(head.sheet)
+        if ledger is None:
+            return None
+        positions, extras = header_layout(head.sheet, ledger, header_at, path.name)
+        kept = kept_extras(extras)
+        if len({name for _, name in kept}) < len(kept):
+            return None
+        width = len(head.sheet.rows[header_at])
+        tmp = self.read_dir / f"{uuid.uuid4().hex}.csv"
+        if head.utf8_offset is not None:
+            start = head.utf8_offset[header_at]
+            lines = data.count(b"\n", start)
+            last = data[-1:] if len(data) > start else b"\n"
+            tmp.write_bytes(memoryview(data)[start:])
+        else:
+            body = head.text[head.ends[header_at] :]
+            lines = body.count("\n")
+            last = body[-1:].encode() if body else b"\n"
+            tmp.write_bytes(body.encode("utf-8"))
+            del body
+        lines += last != b"\n"
+        del head.text
+        columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+        try:
+            self.con.execute(
+                "create or replace temp table csv_in as select * from read_csv(?, header = false, "
+                "auto_detect = false, delim = ?, quote = '\"', escape = '\"', null_padding = true, "
+                f"columns = {{{columns}}})",
+                [str(tmp), head.delimiter],
+            )
+            (rows,) = self.con.execute("select count(*) from csv_in").fetchone()
+        except duckdb.Error:
+            rows = None
+        finally:
+            tmp.unlink()
+        if rows != lines:
+            self.con.execute("drop table if exists csv_in")
+            return None
+        report = SheetReport(
+            "",
+            ledger.name,
+            "read",
+            head.sheet.row_numbers[header_at],
+            unknown_columns=[name for _, name in extras],
+        )
+        fill = partial(
+            self._src_from_csv, ledger, positions, kept, width, head.sheet.row_numbers[header_at]
+        )
+        return ("", ledger, fill, report)
+
+    def _src_from_csv(self, ledger: Ledger, positions, kept, width: int, header_line: int):
+        """The `src` table from csv_in: cells trimmed as readers.cell_text trims them."""
+        cells = [f"cell(c{i})" for i in range(width)]
+        select = [
+            # rowid follows the file's order (insertion order is kept), though not from 0 inside a
+            # transaction: numbered by it.
+            "cast(row_number() over (order by rowid) + ? as integer) as source_row",
+            f"coalesce({', '.join(cells)}) as first_cell"
+            if width > 1
+            else f"{cells[0]} as first_cell",
+        ]
+        for col in ledger.columns:
+            pos = positions.get(col.name)
+            value = cells[pos] if pos is not None else "cast(null as varchar)"
+            select.append(f"{value} as {quote_ident(col.name)}")
+        params: list = [header_line]
+        if kept:
+            # The same JSON text json.dumps(..., ensure_ascii=False) writes in sheet_frame.
+            pairs = ", ".join(
+                f"case when {cells[pos]} is not null then ? || to_json({cells[pos]}) end"
+                for pos, _ in kept
+            )
+            present = " or ".join(f"{cells[pos]} is not null" for pos, _ in kept)
+            select.append(
+                f"case when {present} then '{{' || array_to_string(list_filter([{pairs}], "
+                "lambda x: x is not null), ', ') || '}' end as extra_columns"
+            )
+            params += [json.dumps(name, ensure_ascii=False) + ": " for _, name in kept]
+        else:
+            select.append("cast(null as varchar) as extra_columns")
+        select.append("cast(null as varchar) as formula_cells")
+        self.con.execute(
+            f"create or replace temp table src as select {', '.join(select)} from csv_in", params
+        )
+        self.con.execute("drop table csv_in")
+
+    def _src_from_frame(self, ledger: Ledger, frame: pd.DataFrame) -> None:
+        """The `src` table from a frame of text cells (sheet_frame)."""
         con = self.con
         cols = [
             "source_row",
@@ -302,40 +437,37 @@ class Ingestor:
         con.register("src_df", frame)
         con.execute("insert into src by name select * from src_df")
         con.unregister("src_df")
+
+    def _retire(self, old_id: str) -> None:
+        for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
+            self.con.execute(f"delete from raw.{quote_ident(table)} where file_id = ?", [old_id])
+        self.con.execute("update raw.files set status = 'superseded' where file_id = ?", [old_id])
+
+    def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, report: SheetReport):
+        """Validate the rows in `src`, then load the good ones and quarantine the rest."""
+        con = self.con
         id_col = quote_ident(ledger.id_column)
+        # Only the IDs this sheet holds: a warehouse of millions of rows is not rebuilt per file.
         con.execute(
             f"""create or replace temp table loaded_ids as
             select r.unit_code as unit_code, r.{id_col} as record_id,
                 any_value(r.source_file || case when r.source_sheet <> ''
                     then ' [' || r.source_sheet || ']' else '' end
                     || ' 第' || r.source_row || '行') as loaded_from
-            from raw.{quote_ident(ledger.name)} r group by all"""
+            from raw.{quote_ident(ledger.name)} r
+            where r.{id_col} in (select fold({id_col}) from src)
+            group by all"""
         )
         con.execute(validate.CHECKS[ledger.name])
         con.execute(validate.FORMULAS)
-        con.execute("create or replace temp table id_hashes (id_in varchar, id_hash varchar)")
-        if ledger.name == "cases":
-            ids = [
-                i
-                for (i,) in con.execute(
-                    "select distinct id_in from checked "
-                    "where id_in is not null and id_problem(id_in) is null"
-                ).fetchall()
-            ]
-            # One frame rather than executemany: a row-by-row insert costs seconds per 100,000.
-            hashes = pd.DataFrame({"id_in": ids, "id_hash": [hash_id(self.secret, i) for i in ids]})
-            con.register("id_hashes_df", hashes)
-            con.execute("insert into id_hashes select id_in, id_hash from id_hashes_df")
-            con.unregister("id_hashes_df")
         lineage = [self.load_id, file_id, path.name, sheet_name]
         raw_cols = RAW_LEDGER_COLUMNS[ledger.name]
         exprs = _RAW_SELECT[ledger.name]
         select = ", ".join(exprs.get(c, quote_ident(c)) for c in raw_cols)
-        join = "left join id_hashes h on h.id_in = c.id_in" if ledger.name == "cases" else ""
         con.execute(
             f"""insert into raw.{quote_ident(ledger.name)}
             select ?, ?, ?, ?, c.source_row, {select}
-            from checked c {join}
+            from checked c
             where not c.skip and len(c.reasons) = 0""",
             lineage,
         )
@@ -442,9 +574,14 @@ def ingest(
 
 
 def _ingest_locked(settings, files, load_id, progress, command) -> IngestResult:
-    con = connect(settings)
+    with tempfile.TemporaryDirectory(prefix="pilot-ingest-") as read_dir:
+        return _ingest_with(settings, files, load_id, progress, command, Path(read_dir))
+
+
+def _ingest_with(settings, files, load_id, progress, command, read_dir: Path) -> IngestResult:
+    con = connect(settings, read_dir=read_dir)
     try:
-        ingestor = Ingestor(con, settings, load_id)
+        ingestor = Ingestor(con, settings, load_id, read_dir)
         con.execute("insert into raw.loads values (?, now(), null, ?)", [load_id, command])
         reports = []
         for path in files:

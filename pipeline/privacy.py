@@ -34,3 +34,11 @@ def id18(id_no: str) -> str:
 def hash_id(secret: bytes, id_no: str) -> str:
     """Keyed hash of an ID number: repeat parties stay countable, the person stays unknown."""
     return hmac.new(secret, id18(id_no).encode(), hashlib.sha256).hexdigest()
+
+
+def hmac_pads(secret: bytes) -> tuple[bytes, bytes]:
+    """HMAC-SHA256's inner and outer padded keys (RFC 2104), so SQL can compute what hash_id does:
+    sha256(outer || sha256(inner || message))."""
+    key = hashlib.sha256(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)

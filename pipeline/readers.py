@@ -119,7 +119,7 @@ def _decode_utf16(data: bytes, path: Path) -> str:
     return text
 
 
-def decode_text(data: bytes, path: Path) -> str:
+def _decode(data: bytes, path: Path) -> tuple[str, str]:
     """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 or GB18030, never into mojibake.
 
     Zero bytes never occur in UTF-8 or GBK text, so they mean UTF-16. When the bytes are valid
@@ -127,34 +127,91 @@ def decode_text(data: bytes, path: Path) -> str:
     holds while GB18030 decodes to ones it does.
     """
     if data.startswith(_UTF16_BOMS) or b"\x00" in data:
-        return _decode_utf16(data, path)
+        return _decode_utf16(data, path), "utf-16"
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as utf8_error:
         try:
-            return data.decode("gb18030")
+            return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as gb_error:
             raise _undecodable(path, min(utf8_error.start, gb_error.start)) from gb_error
-    if _implausible(text):
+    if _IMPLAUSIBLE.search(text):
         try:
             gb_text = data.decode("gb18030")
         except UnicodeDecodeError:
-            return text
-        if _implausible(gb_text) == 0:
-            return gb_text
-    return text
+            return text, "utf-8"
+        if not _IMPLAUSIBLE.search(gb_text):
+            return gb_text, "gb18030"
+    return text, "utf-8"
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 or GB18030 (see _decode)."""
+    return _decode(data, path)[0]
+
+
+def _dialect(text: str) -> type[csv.Dialect]:
+    return csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
 
 
 def read_csv(path: Path) -> list[Sheet]:
     text = decode_text(path.read_bytes(), path)
-    dialect = csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     rows: list[list[str | None]] = []
     numbers: list[int] = []
     for record in reader:
         rows.append([cell_text(c) for c in record])
         numbers.append(reader.line_num)
     return [Sheet(name="", rows=rows, row_numbers=numbers)]
+
+
+@dataclass
+class CsvHead:
+    """A CSV file decoded, with its first records read as read_csv reads them.
+
+    `ends[i]` is where record i ends in `text`, so the rows below a header can be handed to
+    DuckDB's own CSV reader; `utf8_offset` is the same place in the file's bytes when the file
+    is UTF-8 (its bytes can then be handed over as they are), else None.
+    """
+
+    text: str
+    delimiter: str
+    sheet: Sheet
+    ends: list[int]
+    utf8_offset: list[int] | None
+
+
+def csv_head(data: bytes, path: Path, records: int) -> CsvHead:
+    """Decode a CSV file and read its first `records` records (without copying the whole text)."""
+    text, encoding = _decode(data, path)
+    dialect = _dialect(text)
+    consumed = 0
+
+    def lines():
+        nonlocal consumed
+        pos = 0
+        while pos < len(text):
+            newline = text.find("\n", pos)
+            end = len(text) if newline < 0 else newline + 1
+            consumed = end
+            yield text[pos:end]
+            pos = end
+
+    reader = csv.reader(lines(), dialect)
+    rows: list[list[str | None]] = []
+    numbers: list[int] = []
+    ends: list[int] = []
+    for record in reader:
+        rows.append([cell_text(c) for c in record])
+        numbers.append(reader.line_num)
+        ends.append(consumed)
+        if len(rows) >= records:
+            break
+    utf8 = None
+    if encoding == "utf-8":
+        bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+        utf8 = [bom + len(text[:end].encode()) for end in ends]
+    return CsvHead(text, dialect.delimiter, Sheet("", rows, numbers), ends, utf8)
 
 
 _XLSX_MAGIC = b"PK\x03\x04"

@@ -12,6 +12,8 @@ from .contract import ACTIONS, LEDGERS, OUTCOMES, SOURCES
 _FULL = "".join(chr(0xFF01 + i) for i in range(94) if chr(0x21 + i) != "'") + "\u3000"
 _HALF = "".join(chr(0x21 + i) for i in range(94) if chr(0x21 + i) != "'") + " "
 
+# Every character str.isspace() holds, as SQL (chr() calls: some are control characters).
+_WHITESPACE = " || ".join(f"chr({i})" for i in range(0x3001) if chr(i).isspace())
 _YMD = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?"
 _DIGIT = "[0-9０-９]"
 _ID18 = f"(?:{_DIGIT}[ \u3000]?){{17}}[0-9０-９xXｘＸ]"
@@ -20,25 +22,31 @@ _MOBILE = f"1[3-9３-９](?:[ \u3000-]?{_DIGIT}){{9}}"
 _LANDLINE = f"[0０]{_DIGIT}{{2,3}}[-－]?{_DIGIT}{{7,8}}"
 # Door numbers: an address keeps its street or community, never the house.
 _STREET_NUMBER = f"(路|街|巷|道|胡同|村|组|队)[ \u3000]*{_DIGIT}+[-－]?{_DIGIT}*号"
+_SEVEN_DIGITS = f"{_DIGIT}(?:[ \u3000\\-－]?{_DIGIT}){{6}}"
 _DOOR = f"{_DIGIT}+[-－]?{_DIGIT}*(?:号楼|号院|栋|幢|单元|室|户)"
 
 MACROS = [
     # translate() costs microseconds a value; most values hold no full-width character at all.
     f"""create or replace temp macro fold(s) as nullif(trim(case when regexp_matches(s, '[\uff01-\uff5e\u3000]')
         then translate(s, '{_FULL}', '{_HALF}') else s end), '')""",
+    # A CSV cell as readers.cell_text makes it: stripped of what str.strip() strips, '' -> null.
+    # trim() with a character set is slow; most cells need none, so only those that do get it.
+    f"""create or replace temp macro cell(s) as nullif(case
+        when contains({_WHITESPACE}, left(s, 1)) or contains({_WHITESPACE}, right(s, 1))
+            then trim(s, {_WHITESPACE}) else s end, '')""",
+    # Each branch builds ISO text and try_casts it: an impossible date (2011-02-30) is null. No
+    # try(): one error in a vector of 2,048 values makes DuckDB redo the vector row by row.
     f"""create or replace temp macro parse_date(s) as case
-        when regexp_full_match(s, '{_YMD}') then try(make_date(
-            try_cast(regexp_extract(s, '^{_YMD}', 1) as bigint),
-            try_cast(regexp_extract(s, '^{_YMD}', 2) as bigint),
-            try_cast(regexp_extract(s, '^{_YMD}', 3) as bigint)))
-        when regexp_full_match(s, '\\d{{8}}') then try(make_date(
-            try_cast(substr(s, 1, 4) as bigint), try_cast(substr(s, 5, 2) as bigint),
-            try_cast(substr(s, 7, 2) as bigint)))
+        when regexp_full_match(s, '{_YMD}')
+            then try_cast(regexp_replace(s, '^{_YMD}$', '\\1-\\2-\\3') as date)
+        when regexp_full_match(s, '\\d{{8}}')
+            then try_cast(substr(s, 1, 4) || '-' || substr(s, 5, 2) || '-' || substr(s, 7, 2) as date)
         when regexp_full_match(s, '\\d{{5}}(\\.\\d+)?')
             then cast(date '1899-12-30' + to_days(cast(floor(cast(s as double)) as integer)) as date)
         end""",
-    f"""create or replace temp macro date_problem(s) as case
-        when s is null or parse_date(s) is not null then null
+    # Why a value is not a date; `parsed` is parse_date(s), computed once by the caller.
+    f"""create or replace temp macro date_problem(s, parsed) as case
+        when s is null or parsed is not null then null
         when regexp_full_match(s, '\\d{{2}}\\s*[-/.年]\\s*\\d{{1,2}}\\s*[-/.月]\\s*\\d{{1,2}}\\s*日?')
             then 'date_two_digit_year'
         when regexp_full_match(s, '{_YMD}') or regexp_full_match(s, '\\d{{8}}')
@@ -76,21 +84,37 @@ MACROS = [
                 * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)
                 = upper(substr(s, 18, 1)) then null
         else 'invalid_id_no' end""",
+    # An ID number in its 18-digit form (privacy.id18), then its keyed hash (privacy.hash_id) from
+    # the padded keys in the temp table id_key, which the ingest fills from the secret.
+    """create or replace temp macro id18(s) as case when length(s) = 15 then
+        left(s, 6) || '19' || substr(s, 7) || substr('10X98765432', cast(list_sum(list_transform(
+            range(1, 18), lambda i: cast(substr(left(s, 6) || '19' || substr(s, 7), i, 1) as integer)
+            * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)
+        else upper(s) end""",
+    """create or replace temp macro id_hash(s) as sha256((select outer_key from id_key)
+        || unhex(sha256((select inner_key from id_key) || encode(id18(s)))))""",
     """create or replace temp macro mask_name(s) as
         case when s is null then null else left(s, 1) || '某' end""",
     """create or replace temp macro mask_value(s) as case
         when s is null then null
         when length(s) <= 4 then repeat('*', length(s))
         else left(s, 3) || repeat('*', length(s) - 5) || right(s, 2) end""",
-    f"""create or replace temp macro mask_address(s) as
-        regexp_replace(regexp_replace(s, '{_STREET_NUMBER}', '\\1[门牌]', 'g'),
-            '{_DOOR}', '[门牌]', 'g')""",
-    f"""create or replace temp macro mask_text(s, name) as
-        mask_address(regexp_replace(regexp_replace(regexp_replace(regexp_replace(
-            case when name is null or length(name) < 2 then s
-                 else replace(s, name, mask_name(name)) end,
-            '{_ID18}', '[身份证号]', 'g'), '{_ID15}', '[身份证号]', 'g'),
-            '{_MOBILE}', '[电话]', 'g'), '{_LANDLINE}', '[电话]', 'g'))""",
+    # Both door patterns end in one of these words: text without them skips the replacements.
+    f"""create or replace temp macro mask_address(s) as case
+        when regexp_matches(s, '号|栋|幢|单元|室|户') then
+            regexp_replace(regexp_replace(s, '{_STREET_NUMBER}', '\\1[门牌]', 'g'), '{_DOOR}', '[门牌]', 'g')
+        else s end""",
+    # Every ID and phone pattern holds seven digits apart by at most one separator: text without
+    # such a run (most of it) skips the four replacements.
+    f"""create or replace temp macro mask_numbers(s) as case
+        when regexp_matches(s, '{_SEVEN_DIGITS}') then
+            regexp_replace(regexp_replace(regexp_replace(regexp_replace(s,
+                '{_ID18}', '[身份证号]', 'g'), '{_ID15}', '[身份证号]', 'g'),
+                '{_MOBILE}', '[电话]', 'g'), '{_LANDLINE}', '[电话]', 'g')
+        else s end""",
+    """create or replace temp macro mask_text(s, name) as mask_address(mask_numbers(
+        case when name is null or length(name) < 2 then s
+             else replace(s, name, mask_name(name)) end))""",
     # A message template filled for one reason of one row.
     """create or replace temp macro fill_message(t, header, val, detail, row) as
         replace(replace(replace(replace(t, '{header}', header), '{value}', coalesce(val, '')),
@@ -208,6 +232,8 @@ ENUMS = {"source": SOURCES, "action": ACTIONS, "outcome": OUTCOMES}
 
 def install(con: duckdb.DuckDBPyConnection) -> None:
     """Create the temp macros and message tables validation uses on this connection."""
+    # id_hash reads its key from here; the ingest fills it from the installation's secret.
+    con.execute("create or replace temp table id_key (inner_key blob, outer_key blob)")
     for stmt in MACROS:
         con.execute(stmt)
     con.execute(
@@ -226,7 +252,8 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
 
 # Each ledger: a `checked` temp table from `src` (text cells) with normalised columns named as
 # the raw table's, `skip` (blank or total row) and `reasons` (every rule the row breaks).
-_SKIP = """(first_cell is null or regexp_replace(first_cell, '\\s', '', 'g') in ('合计', '小计', '总计'))"""
+_SKIP = """(first_cell is null or (contains(first_cell, '计')
+    and regexp_replace(first_cell, '\\s', '', 'g') in ('合计', '小计', '总计')))"""
 
 _UNIT_AND_GRID = """
     left join ref_unit_alias u on u.alias = upper(fold(s.unit))
@@ -244,8 +271,10 @@ def _enum(field: str, col: str) -> str:
     return _ENUM_CHECK.format(field=field, col=col)
 
 
+# dup_first: the first row of a (unit, ID) that repeats in the sheet, from an aggregate over two
+# narrow columns (a window over the wide rows cost seconds per 100,000).
 _DUPLICATES = """
-    case when dup_rank > 1 then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
+    case when source_row > dup_first then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
     case when loaded_from is not null then reason('duplicate_loaded', '{id}', {id}, loaded_from) end"""
 
 CHECKS = {
@@ -276,11 +305,14 @@ with normalised as (
 ),
 ranked as (
     select n.*,
-        row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.case_id order by n.source_row)
-            as dup_rank,
-        min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.case_id) as dup_first,
+        dup.first_row as dup_first,
         l.loaded_from
     from normalised n
+    left join (
+        select coalesce(unit_code, unit_in) as unit_key, case_id, min(source_row) as first_row
+        from normalised group by all having count(*) > 1
+    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
+        and dup.case_id is not distinct from n.case_id
     left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.case_id
 )
 select *, list_filter([
@@ -289,9 +321,9 @@ select *, list_filter([
     case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
     case when grid_in is not null and unit_grids is not null and grid is null
         then reason('unknown_grid', 'grid', grid_in, null) end,
-    case when date_problem(found_in) is not null then reason(date_problem(found_in), 'found_date', found_in, null) end,
-    case when date_problem(deadline_in) is not null then reason(date_problem(deadline_in), 'deadline', deadline_in, null) end,
-    case when date_problem(closed_in) is not null then reason(date_problem(closed_in), 'closed_date', closed_in, null) end,
+    case when date_problem(found_in, found_date) is not null then reason(date_problem(found_in, found_date), 'found_date', found_in, null) end,
+    case when date_problem(deadline_in, deadline) is not null then reason(date_problem(deadline_in, deadline), 'deadline', deadline_in, null) end,
+    case when date_problem(closed_in, closed_date) is not null then reason(date_problem(closed_in, closed_date), 'closed_date', closed_in, null) end,
     case when closed_date < found_date then reason('closed_before_found', 'closed_date', closed_in, found_in) end,
     {_enum("source", "source")},
     {_enum("action", "action")},
@@ -333,11 +365,14 @@ ranked as (
     select n.*,
         array_to_string(officer_list, '、') as officers,
         coalesce(len(officer_list), 0) as officer_count,
-        row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.patrol_id order by n.source_row)
-            as dup_rank,
-        min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.patrol_id) as dup_first,
+        dup.first_row as dup_first,
         l.loaded_from
     from normalised n
+    left join (
+        select coalesce(unit_code, unit_in) as unit_key, patrol_id, min(source_row) as first_row
+        from normalised group by all having count(*) > 1
+    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
+        and dup.patrol_id is not distinct from n.patrol_id
     left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.patrol_id
 )
 select *, list_filter([
@@ -347,7 +382,7 @@ select *, list_filter([
     case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
     case when grid_in is not null and unit_grids is not null and grid is null
         then reason('unknown_grid', 'grid', grid_in, null) end,
-    case when date_problem(date_in) is not null then reason(date_problem(date_in), 'date', date_in, null) end,
+    case when date_problem(date_in, date) is not null then reason(date_problem(date_in, date), 'date', date_in, null) end,
     case when start_in is not null and start_time is null then reason('time_format', 'start_time', start_in, null) end,
     case when end_in is not null and end_time is null then reason('time_format', 'end_time', end_in, null) end,
     case when issues_in is not null and (issues_found is null or issues_found < 0)
@@ -381,18 +416,21 @@ ranked as (
     select n.*,
         nullif(q.num, '') as quantity,
         q.pre <> '' or q.post <> '' as quantity_approx,
-        row_number() over (partition by coalesce(n.unit_code, n.unit_in), n.activity_id order by n.source_row)
-            as dup_rank,
-        min(n.source_row) over (partition by coalesce(n.unit_code, n.unit_in), n.activity_id) as dup_first,
+        dup.first_row as dup_first,
         l.loaded_from
     from normalised n
+    left join (
+        select coalesce(unit_code, unit_in) as unit_key, activity_id, min(source_row) as first_row
+        from normalised group by all having count(*) > 1
+    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
+        and dup.activity_id is not distinct from n.activity_id
     left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.activity_id
 )
 select *, list_filter([
     req('activity_id', activity_id), req('unit', unit_in), req('date', date_in),
     req('output_type', type_in), req('quantity', quantity_in),
     case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
-    case when date_problem(date_in) is not null then reason(date_problem(date_in), 'date', date_in, null) end,
+    case when date_problem(date_in, date) is not null then reason(date_problem(date_in, date), 'date', date_in, null) end,
     case when type_in is not null and output_code is null
         then reason('unknown_output_type', 'output_type', type_in, null) end,
     case when quantity_in is not null and quantity is null

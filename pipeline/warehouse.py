@@ -125,11 +125,15 @@ DUCKDB_CONFIG_WITH_FILES = {
 
 
 def connect(
-    settings: Settings, read_only: bool = False, allow_files: bool = False
+    settings: Settings,
+    read_only: bool = False,
+    allow_files: bool = False,
+    read_dir: Path | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse file itself: for writers, and for the ingest's own bookkeeping.
 
     Readers of metrics use `pipeline.publish.open_reporting`, which never blocks a writer.
+    `read_dir` is the one folder whose files SQL may read (the ingest's own temp folder).
     """
     path: Path = settings.warehouse
     if read_only and not path.exists():
@@ -139,8 +143,23 @@ def connect(
         )
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        config = DUCKDB_CONFIG_WITH_FILES if allow_files else DUCKDB_CONFIG
-        return duckdb.connect(str(path), read_only=read_only, config=config)
+        if read_dir is None:
+            config = DUCKDB_CONFIG_WITH_FILES if allow_files else DUCKDB_CONFIG
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        # allowed_directories can only be set on an open database, so file access is turned off
+        # and the configuration locked right after, before the connection is handed out.
+        unlocked = {
+            k: v
+            for k, v in DUCKDB_CONFIG.items()
+            if k not in ("enable_external_access", "lock_configuration")
+        }
+        con = duckdb.connect(str(path), read_only=read_only, config=unlocked)
+        con.execute("set allowed_directories = ?", [[f"{read_dir.resolve()}/"]])
+        # The ingest numbers CSV rows by their order in the table DuckDB's reader fills.
+        con.execute("set preserve_insertion_order = true")
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+        return con
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
             raise WarehouseError(

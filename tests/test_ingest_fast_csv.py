@@ -1,0 +1,205 @@
+"""CSV ledgers read by DuckDB's own reader give exactly what the Python reader gives.
+
+The fast path (Ingestor._stage_csv) hands the rows below the header to DuckDB's read_csv; any file
+it cannot take exactly (a cell spanning lines, a blank line, a row wider than the header) goes
+through the Python reader. Both must load, quarantine and number every row the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import duckdb
+import pytest
+from helpers_ingest import FIXTURES, make_settings, query, run
+
+from pipeline import validate
+from pipeline.ingest import Ingestor
+from pipeline.privacy import hash_id, hmac_pads
+
+HEADER = "案件编号,单位,网格,发现日期,来源,事项编码,案由,当事人,身份证号,联系电话,处理方式,移交部门,整改期限,结案日期,处理结果,罚款金额(元)"
+
+# Values as clerks type them: padded with ASCII and full-width spaces, quoted with commas and
+# doubled quotes, short rows, a total row, an unknown column and a personal one.
+MESSY = (
+    "西夏区综合执法案件台账（2011年）,,,\n"
+    "填报单位：西花园路街道\n"
+    f"{HEADER},备注2,户主姓名\n"
+    ' F001 ,\u3000XHY\u3000,,2011-08-15,巡查发现,SR01,"占道经营, 劝离",张三,,,劝导教育,,,,已整改,,补记,张三\n'
+    'F002,兴泾镇,,2011/8/16,群众举报,GT01,"门前""三包""",李四,11010519491231002X,13800138000,'
+    "整改通知,,2011-08-30,,逾期未整改,,,\n"
+    "F003,XJZ,,2011年8月17日,,ZZ99,案由,王五,1101051949123100,,罚款,,,2011-08-10,,５００元\n"
+    "F004,XHY,,20110230,巡查发现,SR01,短行\n"
+    "F001,XHY,,2011-08-18,巡查发现,SR01,同一编号,赵六,,,劝导教育,,,,已整改,,,\n"
+    "合计,,,,,,,,,,,,,,,,,\n"
+)
+
+CASES = {
+    "messy.csv": (MESSY.encode("utf-8"), True),
+    "messy_bom.csv": (b"\xef\xbb\xbf" + MESSY.encode("utf-8"), True),
+    "messy_gbk.csv": (MESSY.encode("gb18030"), True),
+    "messy_tabs.txt": (
+        MESSY.replace('"占道经营, 劝离"', '"占道经营 劝离"').replace(",", "\t").encode("utf-8"),
+        True,
+    ),
+    "no_final_newline.csv": (MESSY.rstrip("\n").encode("utf-8"), True),
+    "crlf.csv": (MESSY.replace("\n", "\r\n").encode("utf-8"), True),
+    # A cell spanning two lines: its row numbers are the Python reader's.
+    "multiline_cell.csv": (
+        MESSY.replace('"占道经营, 劝离"', '"占道经营\n劝离"').encode("utf-8"),
+        False,
+    ),
+    # A blank line is a row the Python reader counts as skipped; DuckDB drops it.
+    "blank_line.csv": (MESSY.replace("F004", "\nF004").encode("utf-8"), False),
+    # A row wider than the header.
+    "wide_row.csv": (MESSY.replace("已整改,,补记,张三", "已整改,,补记,张三,多,余").encode(), False),
+}
+
+LINEAGE_FREE = {
+    "cases": "* exclude (load_id, file_id)",
+    "quarantine": "* exclude (load_id, file_id)",
+    "sheets": "* exclude (file_id)",
+    "files": "file_name, status, ledger, rows_read, rows_loaded, rows_quarantined, rows_skipped",
+}
+
+
+def _contents(settings) -> dict[str, list[dict]]:
+    return {
+        table: query(settings, f"select {cols} from raw.{table} order by all")
+        for table, cols in LINEAGE_FREE.items()
+    }
+
+
+def _ingest(settings, path, monkeypatch, fast: bool) -> list[bool]:
+    """Ingest one file; the list says whether each CSV went the fast way."""
+    taken: list[bool] = []
+    stage = Ingestor._stage_csv
+
+    def spy(self, p, data):
+        staged = stage(self, p, data) if fast else None
+        taken.append(staged is not None)
+        return staged
+
+    monkeypatch.setattr(Ingestor, "_stage_csv", spy)
+    result = run(settings, path)
+    monkeypatch.undo()
+    assert all(f.status != "failed" for f in result.files), result.files[0].error
+    return taken
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_fast_and_python_readers_load_the_same(tmp_path, monkeypatch, name):
+    data, fast_expected = CASES[name]
+    path = tmp_path / name
+    path.write_bytes(data)
+    python = make_settings(tmp_path, monkeypatch, "python")
+    assert _ingest(python, path, monkeypatch, fast=False) == [False]
+    fast = make_settings(tmp_path, monkeypatch, "fast")
+    assert _ingest(fast, path, monkeypatch, fast=True) == [fast_expected]
+    got, want = _contents(fast), _contents(python)
+    assert got == want
+    # the rows are really there, with what the messy values mean
+    (files,) = want["files"]
+    assert files["rows_read"] == 6 + ("blank_line" in name)
+    assert files["rows_loaded"] == 2 and files["rows_quarantined"] == 3
+    assert files["rows_skipped"] == 1 + ("blank_line" in name)
+    first = want["cases"][0]
+    summary = (
+        "占道经营\n劝离"
+        if "multiline" in name
+        else "占道经营 劝离"
+        if "tabs" in name
+        else "占道经营, 劝离"
+    )
+    assert (first["case_id"], first["unit_code"], first["summary"]) == ("F001", "XHY", summary)
+
+
+def test_every_csv_fixture_loads_the_same_either_way(tmp_path, monkeypatch):
+    paths = sorted(p for p in FIXTURES.glob("*/*/*") if p.suffix.lower() in (".csv", ".txt"))
+    assert len(paths) > 10
+    took_fast = 0
+    for i, path in enumerate(paths):
+        python = make_settings(tmp_path, monkeypatch, f"p{i}")
+        _ingest_any(python, path, monkeypatch, fast=False)
+        fast = make_settings(tmp_path, monkeypatch, f"f{i}")
+        took_fast += sum(_ingest_any(fast, path, monkeypatch, fast=True))
+        assert _contents(fast) == _contents(python), path.name
+    assert took_fast > len(paths) // 2
+
+
+def _ingest_any(settings, path, monkeypatch, fast: bool) -> list[bool]:
+    """As _ingest, for fixtures that may be meant to fail as a whole."""
+    taken: list[bool] = []
+    stage = Ingestor._stage_csv
+
+    def spy(self, p, data):
+        staged = stage(self, p, data) if fast else None
+        taken.append(staged is not None)
+        return staged
+
+    monkeypatch.setattr(Ingestor, "_stage_csv", spy)
+    run(settings, path)
+    monkeypatch.undo()
+    return taken
+
+
+def test_a_large_file_keeps_its_row_numbers(tmp_path, monkeypatch):
+    rows = 150_000
+    body = "".join(f"R{i:06d},XHY,,2011-08-15,巡查发现,SR01,案由\n" for i in range(rows))
+    # two bad rows far apart: their row numbers must be where they are in the file
+    body = body.replace("R000010,XHY,,2011-08-15", "R000010,XHY,,2011-02-30")
+    body = body.replace("R149990,XHY", "R149990,未知单位")
+    path = tmp_path / "big.csv"
+    path.write_text(f"{HEADER}\n{body}", encoding="utf-8")
+    settings = make_settings(tmp_path, monkeypatch)
+    assert _ingest(settings, path, monkeypatch, fast=True) == [True]
+    assert query(settings, "select source_row from raw.quarantine order by 1") == [
+        {"source_row": 12},
+        {"source_row": 149992},
+    ]
+    (check,) = query(
+        settings,
+        "select count(*) as n, count(*) filter (where source_row = "
+        "cast(substr(case_id, 2) as integer) + 2) as same from raw.cases",
+    )
+    assert check == {"n": rows - 2, "same": rows - 2}
+
+
+@pytest.mark.parametrize("secret", [bytes(range(32)), b"k" * 100])
+def test_sql_id_hash_is_the_python_hash(secret):
+    con = duckdb.connect()
+    validate.install(con)
+    con.execute("insert into id_key values (?, ?)", list(hmac_pads(secret)))
+    for id_no in ("11010519491231002X", "11010519491231002x", "110105491231002"):
+        (got,) = con.execute("select id_hash(?)", [id_no]).fetchone()
+        assert got == hash_id(secret, id_no)
+    # and hash_id is HMAC-SHA256 of the 18-digit form
+    assert (
+        hash_id(secret, "110105491231002")
+        == hmac.new(secret, b"11010519491231002X", hashlib.sha256).hexdigest()
+    )
+
+
+def test_the_ingest_connection_reads_only_its_own_folder(tmp_path, monkeypatch):
+    outside = tmp_path / "outside.csv"
+    outside.write_text("a\n1\n", encoding="utf-8")
+    seen: list[str] = []
+    stage = Ingestor._stage_csv
+
+    def probe(self, p, data):
+        try:
+            self.con.execute("select * from read_csv(?)", [str(outside)]).fetchall()
+            seen.append("read")
+        except duckdb.PermissionException:
+            seen.append("refused")
+        with pytest.raises(duckdb.Error):
+            self.con.execute("set enable_external_access = true")
+        return stage(self, p, data)
+
+    monkeypatch.setattr(Ingestor, "_stage_csv", probe)
+    path = tmp_path / "one.csv"
+    path.write_text(f"{HEADER}\nF001,XHY,,2011-08-15,巡查发现,SR01,案由\n", encoding="utf-8")
+    settings = make_settings(tmp_path, monkeypatch)
+    assert run(settings, path).files[0].status == "loaded"
+    assert seen == ["refused"]
