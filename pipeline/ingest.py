@@ -364,7 +364,9 @@ class Ingestor:
                 f"columns = {{{columns}}})",
                 [str(tmp), head.delimiter],
             )
-            (rows,) = self.con.execute("select count(*) from csv_in").fetchone()
+            rows, first, last = self.con.execute(
+                "select count(*), min(rowid), max(rowid) from csv_in"
+            ).fetchone()
         except duckdb.Error:
             rows = None
         finally:
@@ -379,18 +381,32 @@ class Ingestor:
             head.sheet.row_numbers[header_at],
             unknown_columns=[name for _, name in extras],
         )
+        # Rows are numbered by rowid, which follows the file's order (insertion order is kept);
+        # when rowids are not one run (never seen), a sort numbers them instead.
+        numbered = rows == 0 or last - first + 1 == rows
         fill = partial(
-            self._src_from_csv, ledger, positions, kept, width, head.sheet.row_numbers[header_at]
+            self._src_from_csv,
+            ledger,
+            positions,
+            kept,
+            width,
+            head.sheet.row_numbers[header_at] + 1 - (first or 0) if numbered else None,
+            head.sheet.row_numbers[header_at],
         )
         return ("", ledger, fill, report)
 
-    def _src_from_csv(self, ledger: Ledger, positions, kept, width: int, header_line: int):
-        """The `src` table from csv_in: cells trimmed as readers.cell_text trims them."""
+    def _src_from_csv(
+        self, ledger: Ledger, positions, kept, width: int, offset: int | None, header_line: int
+    ):
+        """The `src` table from csv_in: cells trimmed as readers.cell_text trims them.
+
+        A row's number is its rowid + offset, or (offset None) its place in rowid order.
+        """
         cells = [f"cell(c{i})" for i in range(width)]
         select = [
-            # rowid follows the file's order (insertion order is kept), though not from 0 inside a
-            # transaction: numbered by it.
-            "cast(row_number() over (order by rowid) + ? as integer) as source_row",
+            "cast(rowid + ? as integer) as source_row"
+            if offset is not None
+            else "cast(row_number() over (order by rowid) + ? as integer) as source_row",
             f"coalesce({', '.join(cells)}) as first_cell"
             if width > 1
             else f"{cells[0]} as first_cell",
@@ -399,7 +415,7 @@ class Ingestor:
             pos = positions.get(col.name)
             value = cells[pos] if pos is not None else "cast(null as varchar)"
             select.append(f"{value} as {quote_ident(col.name)}")
-        params: list = [header_line]
+        params: list = [offset if offset is not None else header_line]
         if kept:
             # The same JSON text json.dumps(..., ensure_ascii=False) writes in sheet_frame.
             pairs = ", ".join(
@@ -446,6 +462,9 @@ class Ingestor:
     def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, report: SheetReport):
         """Validate the rows in `src`, then load the good ones and quarantine the rest."""
         con = self.con
+        (report_has_formulas,) = con.execute(
+            "select count(*) > 0 from src where formula_cells is not null"
+        ).fetchone()
         id_col = quote_ident(ledger.id_column)
         # Only the IDs this sheet holds: a warehouse of millions of rows is not rebuilt per file.
         con.execute(
@@ -459,7 +478,10 @@ class Ingestor:
             group by all"""
         )
         con.execute(validate.CHECKS[ledger.name])
-        con.execute(validate.FORMULAS)
+        # Only a workbook has formula cells saved without a result; rewriting `checked` for none
+        # costs a full copy of it.
+        if report_has_formulas:
+            con.execute(validate.FORMULAS)
         lineage = [self.load_id, file_id, path.name, sheet_name]
         raw_cols = RAW_LEDGER_COLUMNS[ledger.name]
         exprs = _RAW_SELECT[ledger.name]
