@@ -34,29 +34,46 @@ class Measure:
     seconds: float
     peak_mib: float
     note: str = ""
+    failed: bool = False
+
+
+# A step running longer than this is stopped and shown as stopped (--step-timeout).
+STEP_TIMEOUT = None
 
 
 def measure(name: str, argv: list[str], env: dict | None = None, note: str = "") -> Measure:
-    """Run one step as a child process; its own peak RSS comes from wait4."""
+    """Run one step as a child process; its own peak RSS comes from wait4.
+
+    A step that fails or runs past STEP_TIMEOUT is recorded as such, so the table is still printed.
+    """
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        argv,
-        env={**os.environ, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        cwd=ROOT,
-    )
-    out = proc.stdout.read()
-    err = proc.stderr.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    if status != 0:
-        sys.stderr.write(err.decode(errors="replace")[-3000:])
-        raise SystemExit(f"step failed: {name}")
-    text = out.decode(errors="replace").strip()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            argv, env={**os.environ, **(env or {})}, stdout=out, stderr=err, cwd=ROOT
+        )
+        stopped = False
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            if STEP_TIMEOUT and time.perf_counter() - started > STEP_TIMEOUT:
+                proc.kill()
+                stopped = True
+            time.sleep(0.2)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        text = out.read().decode(errors="replace").strip()
+        error = err.read().decode(errors="replace")
     m = Measure(
-        name, seconds, usage.ru_maxrss / 1024, note or text.splitlines()[-1] if text else note
+        name, seconds, usage.ru_maxrss / 1024, note or (text.splitlines()[-1] if text else "")
     )
+    if stopped:
+        m.failed, m.note = True, f"stopped after {STEP_TIMEOUT:.0f} s"
+    elif status != 0:
+        sys.stderr.write(error[-3000:])
+        last = error.strip().splitlines()[-1] if error.strip() else f"exit status {status}"
+        m.failed, m.note = True, f"failed: {last[:120]}"
     print(f"  {m.name}: {m.seconds:.1f} s, {m.peak_mib:.0f} MiB {m.note}", file=sys.stderr)
     return m
 
@@ -182,15 +199,14 @@ def table(rows: list[tuple]) -> str:
         "|---|---|---:|---:|---|---:|---:|---:|---|",
     ]
     for label, bname, base, oname, ours in rows:
-        if base is None:
-            lines.append(
-                f"| {label} | | | | {oname} | {ours.seconds:.1f} | {ours.peak_mib:.0f} | | {ours.note} |"
-            )
-        else:
-            lines.append(
-                f"| {label} | {bname} | {base.seconds:.1f} | {base.peak_mib:.0f} | {oname} | "
-                f"{ours.seconds:.1f} | {ours.peak_mib:.0f} | {ours.seconds / base.seconds:.2f}x | {ours.note} |"
-            )
+        ratio = ""
+        if base is not None and not base.failed and not ours.failed:
+            ratio = f"{ours.seconds / base.seconds:.2f}x"
+        base_cells = "| | |" if base is None else f"| {base.seconds:.1f} | {base.peak_mib:.0f} |"
+        lines.append(
+            f"| {label} | {bname} {base_cells} {oname} | {ours.seconds:.1f} | "
+            f"{ours.peak_mib:.0f} | {ratio} | {ours.note} |"
+        )
     return "\n".join(lines)
 
 
@@ -208,7 +224,12 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, default=None, help="working folder (default: a temp dir)"
     )
+    parser.add_argument(
+        "--step-timeout", type=float, default=None, help="stop a step after this many seconds"
+    )
     args = parser.parse_args()
+    global STEP_TIMEOUT
+    STEP_TIMEOUT = args.step_timeout
     if args.full:
         args.rows, args.units, args.years, args.cases, args.patrols = (
             1_000_000,
