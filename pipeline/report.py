@@ -34,38 +34,8 @@ PAGES = (
     ("quality.html", "nav_quality"),
     ("catalogue.html", "nav_catalogue"),
 )
-# Rows of the totals table.
-TABLE_METRICS = (
-    "cases_found",
-    "cases_closed",
-    "closure_rate",
-    "median_days_to_close",
-    "notices_issued",
-    "notices_complied_on_time",
-    "penalties",
-    "fines_yuan",
-    "referrals_made",
-    "disputes_found",
-    "disputes_mediated",
-    "disputes_resolved",
-    "corrected_on_spot",
-    "patrols",
-    "patrol_hours",
-    "officer_hours",
-    "issues_found",
-    "grid_coverage",
-    "leaflet",
-    "banner",
-    "blackboard",
-    "board_made",
-    "board_show",
-    "consult",
-    "slogan",
-    "event",
-    "signboard",
-    "paving",
-    "training",
-)
+# Rows of the totals table after population: every metric i18n labels, in its order.
+TABLE_METRICS = tuple(m for m in i18n.METRICS if m != "population")
 
 
 @dataclass
