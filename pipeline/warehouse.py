@@ -109,8 +109,9 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # No extension is ever installed or loaded on the fly: machines are offline. And SQL cannot
-# reach files: ledgers are read in Python, so a connection has no reason to open other files,
-# and the configuration is locked so that no statement can turn this back on.
+# reach files: ledgers are opened in Python (the ingest's DuckDB CSV reader reads only copies put
+# in its own temp folder, see connect's read_dir), and the configuration is locked so that no
+# statement can turn this back on.
 DUCKDB_CONFIG = {
     "autoinstall_known_extensions": "false",
     "autoload_known_extensions": "false",
