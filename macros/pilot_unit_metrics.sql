@@ -9,63 +9,274 @@
 
     ),
 
-    case_totals as (
+    cases_by_day as (
 
-        {#- A case belongs to the period it was found in; closure is judged as of period end. -#}
+        {#- Metrics are counted from fewer rows than cases: the additive ones per unit and day
+            found, closures per unit, day found and day closed. Only these meet the periods and
+            the reporting units, so the work and memory grow with unit-days, not with cases
+            times periods times reporting units. -#}
+        select
+            unit_code,
+            found_date,
+            count(case_id) as cases_found,
+            count(case when is_notice then 1 end) as notices_issued,
+            count(case when is_notice_complied_on_time then 1 end) as notices_complied_on_time,
+            count(case when is_penalty then 1 end) as penalties,
+            sum(case when is_penalty then fine_yuan end) as fines_yuan,
+            count(case when is_referral then 1 end) as referrals_made,
+            count(case when is_dispute then 1 end) as disputes_found,
+            count(case when is_dispute_mediated then 1 end) as disputes_mediated,
+            count(case when is_dispute_resolved then 1 end) as disputes_resolved,
+            count(case when is_corrected_on_spot then 1 end) as corrected_on_spot
+        from {{ pilot_ref('fct_cases') }}
+        group by
+            unit_code,
+            found_date
+
+    ),
+
+    closures_by_day as (
+
+        select
+            unit_code,
+            found_date,
+            closed_date,
+            days_to_close,
+            count(*) as cases_closed
+        from {{ pilot_ref('fct_cases') }}
+        where closed_date is not null
+        group by
+            unit_code,
+            found_date,
+            closed_date,
+            days_to_close
+
+    ),
+
+    unit_case_counts as (
+
+        {#- A case belongs to the period it was found in. -#}
         select
             cases.period,
-            members.reporting_unit_code as unit_code,
+            cases.unit_code,
             cases.period_start,
-            count(cases.case_id) as cases_found,
-            count(case when cases.closed_date <= cases.period_end then 1 end) as cases_closed,
-            {{ pilot_median(
-                "case when cases.closed_date <= cases.period_end"
-                ~ " then cases.days_to_close end"
-            ) }} as median_days_to_close,
-            count(case when cases.is_notice then 1 end) as notices_issued,
-            count(case when cases.is_notice_complied_on_time then 1 end)
-                as notices_complied_on_time,
-            count(case when cases.is_penalty then 1 end) as penalties,
-            sum(case when cases.is_penalty then cases.fine_yuan end) as fines_yuan,
-            count(case when cases.is_referral then 1 end) as referrals_made,
-            count(case when cases.is_dispute then 1 end) as disputes_found,
-            count(case when cases.is_dispute_mediated then 1 end) as disputes_mediated,
-            count(case when cases.is_dispute_resolved then 1 end) as disputes_resolved,
-            count(case when cases.is_corrected_on_spot then 1 end) as corrected_on_spot
+            sum(cases.cases_found) as cases_found,
+            sum(cases.notices_issued) as notices_issued,
+            sum(cases.notices_complied_on_time) as notices_complied_on_time,
+            sum(cases.penalties) as penalties,
+            sum(cases.fines_yuan) as fines_yuan,
+            sum(cases.referrals_made) as referrals_made,
+            sum(cases.disputes_found) as disputes_found,
+            sum(cases.disputes_mediated) as disputes_mediated,
+            sum(cases.disputes_resolved) as disputes_resolved,
+            sum(cases.corrected_on_spot) as corrected_on_spot
         from (
-            {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
+            {{ pilot_facts_in_periods(periods, 'cases_by_day', 'found_date') }}
         ) as cases
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = cases.unit_code
         group by
             cases.period,
-            members.reporting_unit_code,
+            cases.unit_code,
             cases.period_start
+
+    ),
+
+    unit_closure_days as (
+
+        {#- Closure is judged as of period end: per unit and period, how many of the cases found
+            in it were closed by its end after each number of days. -#}
+        select
+            closures.period,
+            closures.unit_code,
+            closures.period_start,
+            closures.days_to_close,
+            sum(closures.cases_closed) as cases_closed
+        from (
+            {{ pilot_facts_in_periods(periods, 'closures_by_day', 'found_date') }}
+        ) as closures
+        where closures.closed_date <= closures.period_end
+        group by
+            closures.period,
+            closures.unit_code,
+            closures.period_start,
+            closures.days_to_close
+
+    ),
+
+    closure_days as (
+
+        {#- Facts count towards reporting units through dim_unit_members; the sums of a pilot
+            unit's counts are what its cases would give. -#}
+        select
+            unit_closure_days.period,
+            members.reporting_unit_code as unit_code,
+            unit_closure_days.period_start,
+            unit_closure_days.days_to_close,
+            sum(unit_closure_days.cases_closed) as cases_closed
+        from unit_closure_days
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = unit_closure_days.unit_code
+        group by
+            unit_closure_days.period,
+            members.reporting_unit_code,
+            unit_closure_days.period_start,
+            unit_closure_days.days_to_close
+
+    ),
+
+    closure_days_running as (
+
+        select
+            period,
+            unit_code,
+            period_start,
+            days_to_close,
+            cases_closed,
+            sum(cases_closed) over (
+                partition by period, unit_code, period_start
+                order by days_to_close
+                rows between unbounded preceding and current row
+            ) as cases_closed_so_far,
+            sum(cases_closed) over (
+                partition by period, unit_code, period_start
+            ) as cases_closed_in_period
+        from closure_days
+
+    ),
+
+    closure_totals as (
+
+        select
+            period,
+            unit_code,
+            period_start,
+            sum(cases_closed) as cases_closed,
+            {{ pilot_counted_median(
+                'days_to_close', 'cases_closed_so_far', 'cases_closed_in_period'
+            ) }} as median_days_to_close
+        from closure_days_running
+        group by
+            period,
+            unit_code,
+            period_start
+
+    ),
+
+    case_totals as (
+
+        select
+            unit_case_counts.period,
+            members.reporting_unit_code as unit_code,
+            unit_case_counts.period_start,
+            sum(unit_case_counts.cases_found) as cases_found,
+            sum(unit_case_counts.notices_issued) as notices_issued,
+            sum(unit_case_counts.notices_complied_on_time) as notices_complied_on_time,
+            sum(unit_case_counts.penalties) as penalties,
+            sum(unit_case_counts.fines_yuan) as fines_yuan,
+            sum(unit_case_counts.referrals_made) as referrals_made,
+            sum(unit_case_counts.disputes_found) as disputes_found,
+            sum(unit_case_counts.disputes_mediated) as disputes_mediated,
+            sum(unit_case_counts.disputes_resolved) as disputes_resolved,
+            sum(unit_case_counts.corrected_on_spot) as corrected_on_spot
+        from unit_case_counts
+        inner join {{ pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = unit_case_counts.unit_code
+        group by
+            unit_case_counts.period,
+            members.reporting_unit_code,
+            unit_case_counts.period_start
+
+    ),
+
+    patrols_by_day as (
+
+        {#- Patrols likewise per unit and day; a patrol belongs to the day it started, also
+            when it crossed midnight. -#}
+        select
+            unit_code,
+            patrol_date,
+            count(patrol_id) as patrols,
+            sum(patrol_hours) as patrol_hours,
+            sum(officer_hours) as officer_hours,
+            sum(issues_found) as issues_found
+        from {{ pilot_ref('fct_patrols') }}
+        group by
+            unit_code,
+            patrol_date
+
+    ),
+
+    grids_by_day as (
+
+        select distinct
+            unit_code,
+            grid_code,
+            patrol_date
+        from {{ pilot_ref('fct_patrols') }}
+        where grid_code is not null
+
+    ),
+
+    unit_patrol_counts as (
+
+        select
+            patrols.period,
+            patrols.unit_code,
+            patrols.period_start,
+            sum(patrols.patrols) as patrols,
+            sum(patrols.patrol_hours) as patrol_hours,
+            sum(patrols.officer_hours) as officer_hours,
+            sum(patrols.issues_found) as issues_found
+        from (
+            {{ pilot_facts_in_periods(periods, 'patrols_by_day', 'patrol_date') }}
+        ) as patrols
+        group by
+            patrols.period,
+            patrols.unit_code,
+            patrols.period_start
+
+    ),
+
+    unit_grid_counts as (
+
+        {#- A grid belongs to one unit, so a reporting unit's grids patrolled are the sum of its
+            pilot units' distinct grids. -#}
+        select
+            grids.period,
+            grids.unit_code,
+            grids.period_start,
+            count(distinct grids.grid_code) as grids_patrolled
+        from (
+            {{ pilot_facts_in_periods(periods, 'grids_by_day', 'patrol_date') }}
+        ) as grids
+        group by
+            grids.period,
+            grids.unit_code,
+            grids.period_start
 
     ),
 
     patrol_totals as (
 
-        {#- A patrol belongs to the day it started, also when it crossed midnight. -#}
         select
-            patrols.period,
+            unit_patrol_counts.period,
             members.reporting_unit_code as unit_code,
-            patrols.period_start,
-            count(patrols.patrol_id) as patrols,
-            sum(patrols.patrol_hours) as patrol_hours,
-            sum(patrols.officer_hours) as officer_hours,
-            sum(patrols.issues_found) as issues_found,
-            count(distinct {{ dbt.concat(['patrols.unit_code', "'/'", 'patrols.grid_code']) }})
-                as grids_patrolled
-        from (
-            {{ pilot_facts_in_periods(periods, pilot_ref('fct_patrols'), 'patrol_date') }}
-        ) as patrols
+            unit_patrol_counts.period_start,
+            sum(unit_patrol_counts.patrols) as patrols,
+            sum(unit_patrol_counts.patrol_hours) as patrol_hours,
+            sum(unit_patrol_counts.officer_hours) as officer_hours,
+            sum(unit_patrol_counts.issues_found) as issues_found,
+            sum(unit_grid_counts.grids_patrolled) as grids_patrolled
+        from unit_patrol_counts
+        left join unit_grid_counts
+            on unit_grid_counts.period = unit_patrol_counts.period
+            and unit_grid_counts.unit_code = unit_patrol_counts.unit_code
+            and unit_grid_counts.period_start = unit_patrol_counts.period_start
         inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = patrols.unit_code
+            on members.unit_code = unit_patrol_counts.unit_code
         group by
-            patrols.period,
+            unit_patrol_counts.period,
             members.reporting_unit_code,
-            patrols.period_start
+            unit_patrol_counts.period_start
 
     ),
 
@@ -76,19 +287,28 @@
             unit_periods.period,
             unit_periods.unit_code,
             unit_periods.period_start,
-            coalesce(case_totals.cases_found, 0) as cases_found,
-            coalesce(case_totals.cases_closed, 0) as cases_closed,
-            case_totals.median_days_to_close,
-            coalesce(case_totals.notices_issued, 0) as notices_issued,
-            coalesce(case_totals.notices_complied_on_time, 0) as notices_complied_on_time,
-            coalesce(case_totals.penalties, 0) as penalties,
+            cast(coalesce(case_totals.cases_found, 0) as {{ dbt.type_bigint() }})
+                as cases_found,
+            cast(coalesce(closure_totals.cases_closed, 0) as {{ dbt.type_bigint() }})
+                as cases_closed,
+            closure_totals.median_days_to_close,
+            cast(coalesce(case_totals.notices_issued, 0) as {{ dbt.type_bigint() }})
+                as notices_issued,
+            cast(coalesce(case_totals.notices_complied_on_time, 0) as {{ dbt.type_bigint() }})
+                as notices_complied_on_time,
+            cast(coalesce(case_totals.penalties, 0) as {{ dbt.type_bigint() }}) as penalties,
             coalesce(case_totals.fines_yuan, 0) as fines_yuan,
-            coalesce(case_totals.referrals_made, 0) as referrals_made,
-            coalesce(case_totals.disputes_found, 0) as disputes_found,
-            coalesce(case_totals.disputes_mediated, 0) as disputes_mediated,
-            coalesce(case_totals.disputes_resolved, 0) as disputes_resolved,
-            coalesce(case_totals.corrected_on_spot, 0) as corrected_on_spot,
-            coalesce(patrol_totals.patrols, 0) as patrols,
+            cast(coalesce(case_totals.referrals_made, 0) as {{ dbt.type_bigint() }})
+                as referrals_made,
+            cast(coalesce(case_totals.disputes_found, 0) as {{ dbt.type_bigint() }})
+                as disputes_found,
+            cast(coalesce(case_totals.disputes_mediated, 0) as {{ dbt.type_bigint() }})
+                as disputes_mediated,
+            cast(coalesce(case_totals.disputes_resolved, 0) as {{ dbt.type_bigint() }})
+                as disputes_resolved,
+            cast(coalesce(case_totals.corrected_on_spot, 0) as {{ dbt.type_bigint() }})
+                as corrected_on_spot,
+            cast(coalesce(patrol_totals.patrols, 0) as {{ dbt.type_bigint() }}) as patrols,
             coalesce(patrol_totals.patrol_hours, 0) as patrol_hours,
             coalesce(patrol_totals.officer_hours, 0) as officer_hours,
             coalesce(patrol_totals.issues_found, 0) as issues_found,
@@ -98,6 +318,10 @@
             on case_totals.period = unit_periods.period
             and case_totals.unit_code = unit_periods.unit_code
             and case_totals.period_start = unit_periods.period_start
+        left join closure_totals
+            on closure_totals.period = unit_periods.period
+            and closure_totals.unit_code = unit_periods.unit_code
+            and closure_totals.period_start = unit_periods.period_start
         left join patrol_totals
             on patrol_totals.period = unit_periods.period
             and patrol_totals.unit_code = unit_periods.unit_code
