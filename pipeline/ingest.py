@@ -346,15 +346,16 @@ class Ingestor:
         if head.utf8_offset is not None:
             start = head.utf8_offset[header_at]
             lines = data.count(b"\n", start)
-            last = data[-1:] if len(data) > start else b"\n"
+            tail = data[-1:] if len(data) > start else b"\n"
             tmp.write_bytes(memoryview(data)[start:])
         else:
             body = head.text[head.ends[header_at] :]
             lines = body.count("\n")
-            last = body[-1:].encode() if body else b"\n"
+            tail = body[-1:].encode() if body else b"\n"
             tmp.write_bytes(body.encode("utf-8"))
             del body
-        lines += last != b"\n"
+        # A last line without its newline is a record too.
+        lines += tail != b"\n"
         del head.text
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
         try:
