@@ -85,11 +85,6 @@ _IMPLAUSIBLE = re.compile(
 )
 
 
-def _implausible(text: str) -> int:
-    """How many characters of the text a Chinese ledger would not hold (a C-speed scan)."""
-    return len(_IMPLAUSIBLE.findall(text))
-
-
 def _undecodable(path: Path, offset: int) -> LedgerError:
     return LedgerError(
         f"{path.name}: 无法识别文件编码（第 {offset} 字节）/ "

@@ -80,20 +80,20 @@ MACROS = [
     # number_problem never says 'not_integer', so whole-number columns ask this one instead.
     """create or replace temp macro int_problem(s) as
         case when number_problem(s, false) = 'negative' then 'negative' else 'not_integer' end""",
+    # The check character of an ID number's first 17 digits (GB 11643).
+    """create or replace temp macro id_check(body) as substr('10X98765432', cast(list_sum(
+        list_transform(range(1, 18), lambda i: cast(substr(body, i, 1) as integer)
+            * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)""",
     """create or replace temp macro id_problem(s) as case
         when s is null or regexp_full_match(s, '\\d{15}') then null
-        when regexp_full_match(s, '\\d{17}[\\dXx]')
-            and substr('10X98765432', cast(list_sum(list_transform(range(1, 18), lambda i:
-                cast(substr(s, i, 1) as integer)
-                * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)
-                = upper(substr(s, 18, 1)) then null
+        when regexp_full_match(s, '\\d{17}[\\dXx]') and id_check(s) = upper(substr(s, 18, 1))
+            then null
         else 'invalid_id_no' end""",
-    # An ID number in its 18-digit form (privacy.id18), then its keyed hash (privacy.hash_id) from
-    # the padded keys in the temp table id_key, which the ingest fills from the secret.
-    """create or replace temp macro id18(s) as case when length(s) = 15 then
-        left(s, 6) || '19' || substr(s, 7) || substr('10X98765432', cast(list_sum(list_transform(
-            range(1, 18), lambda i: cast(substr(left(s, 6) || '19' || substr(s, 7), i, 1) as integer)
-            * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)
+    # An ID number in its 18-digit form (an old 15-digit number gains 19 and its check
+    # character, so a person's two numbers hash the same), then its keyed hash, HMAC-SHA256
+    # from the padded keys in the temp table id_key, which the ingest fills from the secret.
+    """create or replace temp macro id18(s) as case when length(s) = 15
+        then left(s, 6) || '19' || substr(s, 7) || id_check(left(s, 6) || '19' || substr(s, 7))
         else upper(s) end""",
     """create or replace temp macro id_hash(s) as sha256((select outer_key from id_key)
         || unhex(sha256((select inner_key from id_key) || encode(id18(s)))))""",
