@@ -240,7 +240,7 @@ def inputs_fingerprint(settings: Settings) -> str | None:
     """
     import hashlib
 
-    from .warehouse import connect
+    from .warehouse import connect, has_raw_files
 
     digest = hashlib.sha256(str(settings.warehouse).encode())
     for name in _PROJECT_INPUTS:
@@ -254,11 +254,7 @@ def inputs_fingerprint(settings: Settings) -> str | None:
         return None
     con = connect(settings, read_only=True)
     try:
-        known = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = 'files'"
-        ).fetchone()[0]
-        if not known:
+        if not has_raw_files(con):
             return None
         history = con.execute(
             "select count(*), cast(max(ingested_at) as varchar), "

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from .settings import Settings
-from .warehouse import connect
+from .warehouse import connect, has_raw_files
 
 FILE_COLUMNS = (
     "file",
@@ -56,11 +56,7 @@ def quality(settings: Settings) -> dict:
     """Files as last ingested (superseded versions included, marked so) and the quarantine."""
     con = connect(settings, read_only=True)
     try:
-        has_raw = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = 'files'"
-        ).fetchone()[0]
-        if not has_raw:
+        if not has_raw_files(con):
             return {"files": [], "quarantine": []}
         files = con.execute(
             """select f.file_name, f.ledger, f.status, f.rows_read, f.rows_loaded,

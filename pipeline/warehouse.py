@@ -100,6 +100,14 @@ def raw_ledger_ddl(ledger: str) -> str:
     return f"create table if not exists raw.{quote_ident(ledger)} ({cols})"
 
 
+def has_raw_files(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any ingest has created the raw schema's file manifest (raw.files) yet."""
+    return con.execute(
+        "select count(*) > 0 from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'files'"
+    ).fetchone()[0]
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create the raw schema and its tables if they are not there yet."""
     for stmt in _DDL:
