@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import pandas as pd
@@ -68,6 +69,15 @@ class SheetReport:
     rows_quarantined: int = 0
     rows_skipped: int = 0
     unknown_columns: list[str] = field(default_factory=list)
+
+
+class StagedSheet(NamedTuple):
+    """A sheet ready to load: fill_src() puts its text cells in the temp table `src`."""
+
+    name: str
+    ledger: Ledger
+    fill_src: Callable[[], None]
+    report: SheetReport
 
 
 @dataclass
@@ -278,11 +288,13 @@ class Ingestor:
         self.con.execute("commit")
         return report
 
-    def _load(self, path: Path, file_id: str, data: bytes, staged: tuple | None) -> FileReport:
+    def _load(
+        self, path: Path, file_id: str, data: bytes, staged: StagedSheet | None
+    ) -> FileReport:
         report = FileReport(path, "loaded", file_id=file_id)
         if staged is not None:
             entries = [staged]
-            report.sheets.append(staged[3])
+            report.sheets.append(staged.report)
         else:
             entries = self._stage_sheets(path, file_id, report)
         if not entries:
@@ -301,7 +313,7 @@ class Ingestor:
             self._load_sheet(path, file_id, sheet_name, ledger, sheet_report)
         return report
 
-    def _stage_sheets(self, path: Path, file_id: str, report: FileReport) -> list[tuple]:
+    def _stage_sheets(self, path: Path, file_id: str, report: FileReport) -> list[StagedSheet]:
         """Every sheet read in Python (any workbook, and CSV files DuckDB's reader cannot take)."""
         entries = []
         for sheet in read_file(path):
@@ -320,13 +332,12 @@ class Ingestor:
                 sheet.row_numbers[header_at],
                 unknown_columns=unknown,
             )
-            entries.append(
-                (sheet.name, ledger, partial(self._src_from_frame, ledger, frame), sheet_report)
-            )
+            fill = partial(self._src_from_frame, ledger, frame)
+            entries.append(StagedSheet(sheet.name, ledger, fill, sheet_report))
             report.sheets.append(sheet_report)
         return entries
 
-    def _stage_csv(self, path: Path, data: bytes) -> tuple | None:
+    def _stage_csv(self, path: Path, data: bytes) -> StagedSheet | None:
         """A CSV ledger parsed by DuckDB's own reader into the temp table csv_in.
 
         Taken only when it gives exactly what read_csv would: one record per line below the
@@ -394,7 +405,7 @@ class Ingestor:
             head.sheet.row_numbers[header_at] + 1 - (first or 0) if numbered else None,
             head.sheet.row_numbers[header_at],
         )
-        return ("", ledger, fill, report)
+        return StagedSheet("", ledger, fill, report)
 
     def _src_from_csv(
         self, ledger: Ledger, positions, kept, width: int, offset: int | None, header_line: int
