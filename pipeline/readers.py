@@ -130,13 +130,16 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as gb_error:
             raise _undecodable(path, min(utf8_error.start, gb_error.start)) from gb_error
-    if _IMPLAUSIBLE.search(text):
-        try:
-            gb_text = data.decode("gb18030")
-        except UnicodeDecodeError:
-            return text, "utf-8"
-        if not _IMPLAUSIBLE.search(gb_text):
-            return gb_text, "gb18030"
+    # Only bytes GB18030 also takes can be mojibake; for Chinese UTF-8 it mostly fails within a
+    # line, long before a scan of the whole text would end.
+    if data.isascii():
+        return text, "utf-8"
+    try:
+        gb_text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        return text, "utf-8"
+    if _IMPLAUSIBLE.search(text) and not _IMPLAUSIBLE.search(gb_text):
+        return gb_text, "gb18030"
     return text, "utf-8"
 
 
