@@ -157,7 +157,7 @@ def compare_scale(
         "pilot ingest+build", ing.seconds + bld.seconds, max(ing.peak_mib, bld.peak_mib)
     )
     return [
-        (label, "pandas script", peer, "pilot ingest + build", total),
+        (label, "pandas script (all of rpt_unit_metrics)", peer, "pilot ingest + build", total),
         (label, "", None, "pilot ingest", ing),
         (label, "", None, "pilot build", bld),
         (label, "", None, "pilot report", rep),
