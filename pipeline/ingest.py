@@ -28,12 +28,14 @@ from .warehouse import RAW_LEDGER_COLUMNS, connect, ensure_raw_schema, quote_ide
 HEADER_SCAN_ROWS = 30
 CSV_SUFFIXES = (".csv", ".txt")
 
-# How each raw column is filled from the `checked` table (see validate.CHECKS).
+# How each raw column is filled from the rows validate.CHECKS gives (columns not named here are
+# taken as they are).
 _RAW_SELECT = {
     "cases": {
         "summary": "mask_text(summary, party_name)",
         "party_name_masked": "mask_name(party_name)",
-        "party_id_hash": "case when id_in is not null then id_hash(id_in) end",
+        # Only a valid number is hashed: id18 cannot read every 15 characters as digits.
+        "party_id_hash": "case when id_in is not null and len(reasons) = 0 then id_hash(id_in) end",
         "found_date": "cast(found_date as varchar)",
         "deadline": "cast(deadline as varchar)",
         "closed_date": "cast(closed_date as varchar)",
@@ -72,7 +74,7 @@ class SheetReport:
 
 
 class StagedSheet(NamedTuple):
-    """A sheet ready to load: fill_src() puts its text cells in the temp table `src`."""
+    """A sheet ready to load: fill_src() makes the temp view `src` of its text cells."""
 
     name: str
     ledger: Ledger
@@ -243,6 +245,7 @@ class Ingestor:
         # this connection's temp schema, never in the warehouse file.
         inner, outer = hmac_pads(load_secret(settings.secret_file))
         con.execute("insert into id_key values (?, ?)", [inner, outer])
+        con.execute("create or replace temp table src_offset (n integer)")
         for name, frame in load_reference(settings.reference_dir).items():
             con.register(f"{name}_df", frame)
             con.execute(f"create or replace temp table {name} as select * from {name}_df")
@@ -338,7 +341,7 @@ class Ingestor:
         return entries
 
     def _stage_csv(self, path: Path, data: bytes) -> StagedSheet | None:
-        """A CSV ledger parsed by DuckDB's own reader into the temp table csv_in.
+        """A CSV ledger parsed by DuckDB's own reader into the temp table src_cells.
 
         Taken only when it gives exactly what read_csv would: one record per line below the
         header (no cell spans lines, no blank line, which DuckDB skips) and no row wider than
@@ -369,22 +372,25 @@ class Ingestor:
         lines += tail != b"\n"
         del head.text
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
+        select, params = self._csv_cells(ledger, positions, kept, width)
         try:
+            # Cells are trimmed as DuckDB parses them: the parsed rows are never stored untrimmed.
             self.con.execute(
-                "create or replace temp table csv_in as select * from read_csv(?, header = false, "
-                "auto_detect = false, delim = ?, quote = '\"', escape = '\"', null_padding = true, "
-                f"columns = {{{columns}}})",
-                [str(tmp), head.delimiter],
+                f"create or replace temp table src_cells as select {select} from ("
+                f"select {', '.join(f'cell(c{i}) as c{i}' for i in range(width))} "
+                "from read_csv(?, header = false, auto_detect = false, delim = ?, quote = '\"', "
+                f"escape = '\"', null_padding = true, columns = {{{columns}}}))",
+                [*params, str(tmp), head.delimiter],
             )
             rows, first, last = self.con.execute(
-                "select count(*), min(rowid), max(rowid) from csv_in"
+                "select count(*), min(rowid), max(rowid) from src_cells"
             ).fetchone()
         except duckdb.Error:
             rows = None
         finally:
             tmp.unlink()
         if rows != lines:
-            self.con.execute("drop table if exists csv_in")
+            self.con.execute("drop table if exists src_cells")
             return None
         report = SheetReport(
             "",
@@ -398,36 +404,23 @@ class Ingestor:
         numbered = rows == 0 or last - first + 1 == rows
         fill = partial(
             self._src_from_csv,
-            ledger,
-            positions,
-            kept,
-            width,
             head.sheet.row_numbers[header_at] + 1 - (first or 0) if numbered else None,
             head.sheet.row_numbers[header_at],
         )
         return StagedSheet("", ledger, fill, report)
 
-    def _src_from_csv(
-        self, ledger: Ledger, positions, kept, width: int, offset: int | None, header_line: int
-    ):
-        """The `src` table from csv_in: cells trimmed as readers.cell_text trims them.
-
-        A row's number is its rowid + offset, or (offset None) its place in rowid order.
-        """
-        cells = [f"cell(c{i})" for i in range(width)]
+    @staticmethod
+    def _csv_cells(ledger: Ledger, positions, kept, width: int) -> tuple[str, list]:
+        """The columns of `src_cells` from trimmed cells c0, c1, ...: as sheet_frame makes them."""
+        cells = [f"c{i}" for i in range(width)]
         select = [
-            "cast(rowid + ? as integer) as source_row"
-            if offset is not None
-            else "cast(row_number() over (order by rowid) + ? as integer) as source_row",
-            f"coalesce({', '.join(cells)}) as first_cell"
-            if width > 1
-            else f"{cells[0]} as first_cell",
+            f"coalesce({', '.join(cells)}) as first_cell" if width > 1 else "c0 as first_cell"
         ]
         for col in ledger.columns:
             pos = positions.get(col.name)
             value = cells[pos] if pos is not None else "cast(null as varchar)"
             select.append(f"{value} as {quote_ident(col.name)}")
-        params: list = [offset if offset is not None else header_line]
+        params: list = []
         if kept:
             # The same JSON text json.dumps(..., ensure_ascii=False) writes in sheet_frame.
             pairs = ", ".join(
@@ -442,14 +435,32 @@ class Ingestor:
             params += [json.dumps(name, ensure_ascii=False) + ": " for _, name in kept]
         else:
             select.append("cast(null as varchar) as extra_columns")
-        select.append("cast(null as varchar) as formula_cells")
+        return ", ".join(select), params
+
+    def _src_from_csv(self, offset: int | None, header_line: int) -> None:
+        """The view `src` over `src_cells`, adding each row's number in the file.
+
+        A row's number is its rowid + offset, or (offset None) its place in rowid order + the
+        header's line. A view holds no parameters, so the number comes from the table src_offset.
+        """
+        self.con.execute("delete from src_offset")
         self.con.execute(
-            f"create or replace temp table src as select {', '.join(select)} from csv_in", params
+            "insert into src_offset values (?)", [offset if offset is not None else header_line]
         )
-        self.con.execute("drop table csv_in")
+        row = (
+            "rowid + (select n from src_offset)"
+            if offset is not None
+            else "row_number() over (order by rowid) + (select n from src_offset)"
+        )
+        self.con.execute(
+            f"""create or replace temp view src as
+            select cast({row} as integer) as source_row, *,
+                cast(null as varchar) as formula_cells
+            from src_cells"""
+        )
 
     def _src_from_frame(self, ledger: Ledger, frame: pd.DataFrame) -> None:
-        """The `src` table from a frame of text cells (sheet_frame)."""
+        """The view `src` over the table src_rows, filled from a frame of text cells (sheet_frame)."""
         con = self.con
         cols = [
             "source_row",
@@ -461,10 +472,11 @@ class Ingestor:
         ddl = ", ".join(
             f"{quote_ident(c)} {'integer' if c == 'source_row' else 'varchar'}" for c in cols
         )
-        con.execute(f"create or replace temp table src ({ddl})")
+        con.execute(f"create or replace temp table src_rows ({ddl})")
         con.register("src_df", frame)
-        con.execute("insert into src by name select * from src_df")
+        con.execute("insert into src_rows by name select * from src_df")
         con.unregister("src_df")
+        con.execute("create or replace temp view src as select * from src_rows")
 
     def _retire(self, old_id: str) -> None:
         for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
@@ -489,20 +501,27 @@ class Ingestor:
             where r.{id_col} in (select fold({id_col}) from src)
             group by all"""
         )
-        con.execute(validate.CHECKS[ledger.name])
+        raw_cols = RAW_LEDGER_COLUMNS[ledger.name]
+        exprs = _RAW_SELECT[ledger.name]
+        # Masked and hashed in the same pass as validation: `checked` holds the rows as the raw
+        # table takes them, so loading the good ones is a copy (a few bad rows are masked in vain).
+        select = ", ".join(f"{exprs.get(c, quote_ident(c))} as {quote_ident(c)}" for c in raw_cols)
+        con.execute(
+            f"""create or replace temp table checked as
+            select c.source_row, c.skip, c.reasons, {select}
+            from ({validate.CHECKS[ledger.name]}) c"""
+        )
         # Only a workbook has formula cells saved without a result; rewriting `checked` for none
         # costs a full copy of it.
         if report_has_formulas:
             con.execute(validate.FORMULAS)
         lineage = [self.load_id, file_id, path.name, sheet_name]
-        raw_cols = RAW_LEDGER_COLUMNS[ledger.name]
-        exprs = _RAW_SELECT[ledger.name]
-        select = ", ".join(exprs.get(c, quote_ident(c)) for c in raw_cols)
+        columns = ", ".join(quote_ident(c) for c in raw_cols)
         con.execute(
             f"""insert into raw.{quote_ident(ledger.name)}
-            select ?, ?, ?, ?, c.source_row, {select}
-            from checked c
-            where not c.skip and len(c.reasons) = 0""",
+            select ?, ?, ?, ?, source_row, {columns}
+            from checked
+            where not skip and len(reasons) = 0""",
             lineage,
         )
         con.execute(self._quarantine_sql(ledger), [*lineage, ledger.name])

@@ -260,8 +260,9 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-# Each ledger: a `checked` temp table from `src` (text cells) with normalised columns named as
-# the raw table's, `skip` (blank or total row) and `reasons` (every rule the row breaks).
+# Each ledger: a query over `src` (text cells) giving normalised columns named as the raw
+# table's, `skip` (blank or total row) and `reasons` (every rule the row breaks). The ingest
+# keeps what the raw table needs of it in the temp table `checked`.
 _SKIP = """(first_cell is null or (contains(first_cell, '计')
     and regexp_replace(first_cell, '\\s', '', 'g') in ('合计', '小计', '总计')))"""
 
@@ -289,7 +290,6 @@ _DUPLICATES = """
 
 CHECKS = {
     "cases": f"""
-create or replace temp table checked as
 with normalised as (
     select
         s.source_row, {_SKIP} as skip, s.extra_columns,
@@ -351,7 +351,6 @@ select *, list_filter([
 from ranked
 """,
     "patrols": f"""
-create or replace temp table checked as
 with normalised as (
     select
         s.source_row, {_SKIP} as skip, s.extra_columns,
@@ -406,7 +405,6 @@ select *, list_filter([
 from ranked
 """,
     "outputs": f"""
-create or replace temp table checked as
 with normalised as (
     select
         s.source_row, {_SKIP} as skip, s.extra_columns,
