@@ -358,19 +358,18 @@ class Ingestor:
         width = len(head.sheet.rows[header_at])
         tmp = self.read_dir / f"{uuid.uuid4().hex}.csv"
         if head.utf8_offset is not None:
-            start = head.utf8_offset[header_at]
-            lines = data.count(b"\n", start)
-            tail = data[-1:] if len(data) > start else b"\n"
-            tmp.write_bytes(memoryview(data)[start:])
+            encoded, start = data, head.utf8_offset[header_at]
         else:
-            body = head.text[head.ends[header_at] :]
-            lines = body.count("\n")
-            tail = body[-1:].encode() if body else b"\n"
-            tmp.write_bytes(body.encode("utf-8"))
-            del body
+            # Encoded once, whole: the rows below the header are a slice of it, not a copy.
+            encoded = head.text.encode("utf-8")
+            start = len(head.text[: head.ends[header_at]].encode("utf-8"))
+        del head.text
+        lines = encoded.count(b"\n", start)
+        tail = encoded[-1:] if len(encoded) > start else b"\n"
+        tmp.write_bytes(memoryview(encoded)[start:])
+        del encoded
         # A last line without its newline is a record too.
         lines += tail != b"\n"
-        del head.text
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
         select, params = self._csv_cells(ledger, positions, kept, width)
         try:

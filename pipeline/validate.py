@@ -283,7 +283,9 @@ def _enum(field: str, col: str) -> str:
 
 
 # dup_first: the first row of a (unit, ID) that repeats in the sheet, from an aggregate over two
-# narrow columns (a window over the wide rows cost seconds per 100,000).
+# narrow columns (a window over the wide rows cost seconds per 100,000). The two are folded and
+# the unit looked up again rather than taken from `normalised`, which would then be used twice
+# and stored whole (a second copy of every row).
 _DUPLICATES = """
     case when source_row > dup_first then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
     case when loaded_from is not null then reason('duplicate_loaded', '{id}', {id}, loaded_from) end"""
@@ -319,8 +321,10 @@ ranked as (
         l.loaded_from
     from normalised n
     left join (
-        select coalesce(unit_code, unit_in) as unit_key, case_id, min(source_row) as first_row
-        from normalised group by all having count(*) > 1
+        select coalesce(u.unit_code, k.unit_in) as unit_key, k.case_id, min(k.source_row) as first_row
+        from (select source_row, fold(unit) as unit_in, fold(case_id) as case_id from src) k
+        left join ref_unit_alias u on u.alias = upper(k.unit_in)
+        group by all having count(*) > 1
     ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
         and dup.case_id is not distinct from n.case_id
     left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.case_id
@@ -378,8 +382,10 @@ ranked as (
         l.loaded_from
     from normalised n
     left join (
-        select coalesce(unit_code, unit_in) as unit_key, patrol_id, min(source_row) as first_row
-        from normalised group by all having count(*) > 1
+        select coalesce(u.unit_code, k.unit_in) as unit_key, k.patrol_id, min(k.source_row) as first_row
+        from (select source_row, fold(unit) as unit_in, fold(patrol_id) as patrol_id from src) k
+        left join ref_unit_alias u on u.alias = upper(k.unit_in)
+        group by all having count(*) > 1
     ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
         and dup.patrol_id is not distinct from n.patrol_id
     left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.patrol_id
@@ -428,8 +434,10 @@ ranked as (
         l.loaded_from
     from normalised n
     left join (
-        select coalesce(unit_code, unit_in) as unit_key, activity_id, min(source_row) as first_row
-        from normalised group by all having count(*) > 1
+        select coalesce(u.unit_code, k.unit_in) as unit_key, k.activity_id, min(k.source_row) as first_row
+        from (select source_row, fold(unit) as unit_in, fold(activity_id) as activity_id from src) k
+        left join ref_unit_alias u on u.alias = upper(k.unit_in)
+        group by all having count(*) > 1
     ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
         and dup.activity_id is not distinct from n.activity_id
     left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.activity_id
