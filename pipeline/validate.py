@@ -26,6 +26,10 @@ _LANDLINE = f"[0０]{_DIGIT}{{2,3}}[-－]?{_DIGIT}{{7,8}}"
 _STREET_NUMBER = f"(路|街|巷|道|胡同|村|组|队)[ \u3000]*{_DIGIT}+[-－]?{_DIGIT}*号"
 _SEVEN_DIGITS = f"{_DIGIT}(?:[ \u3000\\-－]?{_DIGIT}){{6}}"
 _DOOR = f"{_DIGIT}+[-－]?{_DIGIT}*(?:号楼|号院|栋|幢|单元|室|户)"
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_WEIGHTED_SUM = " + ".join(
+    f"{w} * cast(substr(body, {i}, 1) as integer)" for i, w in enumerate(_ID_WEIGHTS, 1)
+)
 
 MACROS = [
     # Full-width letters, digits and spaces to half-width. Cells arrive stripped (cell_text, cell)
@@ -86,10 +90,10 @@ MACROS = [
     # number_problem never says 'not_integer', so whole-number columns ask this one instead.
     """create or replace temp macro int_problem(s) as
         case when number_problem(s, false) = 'negative' then 'negative' else 'not_integer' end""",
-    # The check character of an ID number's first 17 digits (GB 11643).
-    """create or replace temp macro id_check(body) as substr('10X98765432', cast(list_sum(
-        list_transform(range(1, 18), lambda i: cast(substr(body, i, 1) as integer)
-            * [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2][i])) % 11 as integer) + 1, 1)""",
+    # The check character of an ID number's first 17 digits (GB 11643). The weighted sum is
+    # written out: a lambda over the 17 digits cost a third more at 500,000 numbers.
+    f"""create or replace temp macro id_check(body) as substr('10X98765432', cast(({_ID_WEIGHTED_SUM})
+        % 11 as integer) + 1, 1)""",
     """create or replace temp macro id_problem(s) as case
         when s is null or regexp_full_match(s, '\\d{15}') then null
         when regexp_full_match(s, '\\d{17}[\\dXx]') and id_check(s) = upper(substr(s, 18, 1))
