@@ -1,5 +1,29 @@
-{% macro pilot_output_metrics(periods) -%}
-    {#- Output quantities per unit, period of `periods` and output type (long form). -#}
+{% macro pilot_output_totals(periods) -%}
+    {#- Output quantities per unit, period of `periods` and output type, only where something
+        was made (the sparse rows that pilot_output_metrics fills out with zeros). -#}
+    select
+        outputs.period,
+        members.reporting_unit_code as unit_code,
+        outputs.period_start,
+        outputs.output_code,
+        sum(outputs.quantity) as quantity,
+        count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
+    from (
+        {{ pilot_facts_in_periods(periods, pilot_ref('fct_outputs'), 'output_date') }}
+    ) as outputs
+    inner join {{ pilot_ref('dim_unit_members') }} as members
+        on members.unit_code = outputs.unit_code
+    group by
+        outputs.period,
+        members.reporting_unit_code,
+        outputs.period_start,
+        outputs.output_code
+{%- endmacro %}
+
+{% macro pilot_output_metrics(periods, totals=none) -%}
+    {#- Output quantities per unit, period of `periods` and output type (long form), every
+        type for every unit and period. `totals`: a relation holding pilot_output_totals over
+        the same periods; computed here when none. -#}
     with unit_periods as (
 
         {{ pilot_unit_periods(periods) }}
@@ -20,23 +44,11 @@
 
     output_totals as (
 
-        select
-            outputs.period,
-            members.reporting_unit_code as unit_code,
-            outputs.period_start,
-            outputs.output_code,
-            sum(outputs.quantity) as quantity,
-            count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
-        from (
-            {{ pilot_facts_in_periods(periods, pilot_ref('fct_outputs'), 'output_date') }}
-        ) as outputs
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = outputs.unit_code
-        group by
-            outputs.period,
-            members.reporting_unit_code,
-            outputs.period_start,
-            outputs.output_code
+        {% if totals is none -%}
+        {{ pilot_output_totals(periods) }}
+        {%- else -%}
+        select * from {{ totals }}
+        {%- endif %}
 
     ),
 

@@ -1,5 +1,29 @@
-{% macro pilot_referral_metrics(periods) -%}
-    {#- Referrals (cases with action 移交) per unit, period of `periods` and receiving department. -#}
+{% macro pilot_referral_totals(periods) -%}
+    {#- Referrals per unit, period of `periods` and receiving department, only where there
+        were any (the sparse rows that pilot_referral_metrics fills out with zeros). -#}
+    select
+        cases.period,
+        members.reporting_unit_code as unit_code,
+        cases.period_start,
+        cases.referred_to as dept_code,
+        count(cases.case_id) as referrals
+    from (
+        {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
+    ) as cases
+    inner join {{ pilot_ref('dim_unit_members') }} as members
+        on members.unit_code = cases.unit_code
+    where cases.is_referral
+    group by
+        cases.period,
+        members.reporting_unit_code,
+        cases.period_start,
+        cases.referred_to
+{%- endmacro %}
+
+{% macro pilot_referral_metrics(periods, totals=none) -%}
+    {#- Referrals (cases with action 移交) per unit, period of `periods` and receiving
+        department. `totals`: a relation holding pilot_referral_totals over the same periods;
+        computed here when none. -#}
     with unit_periods as (
 
         {{ pilot_unit_periods(periods) }}
@@ -19,23 +43,11 @@
 
     referral_totals as (
 
-        select
-            cases.period,
-            members.reporting_unit_code as unit_code,
-            cases.period_start,
-            cases.referred_to as dept_code,
-            count(cases.case_id) as referrals
-        from (
-            {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
-        ) as cases
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = cases.unit_code
-        where cases.is_referral
-        group by
-            cases.period,
-            members.reporting_unit_code,
-            cases.period_start,
-            cases.referred_to
+        {% if totals is none -%}
+        {{ pilot_referral_totals(periods) }}
+        {%- else -%}
+        select * from {{ totals }}
+        {%- endif %}
 
     ),
 

@@ -1,7 +1,9 @@
-{% macro pilot_unit_metrics(periods) -%}
+{% macro pilot_unit_metrics(periods, output_totals=none) -%}
     {#- Every metric of ledgers.md section 7, per unit and period of `periods`
         (a relation or CTE with period, period_start, period_end). The one definition used
-        by rpt_unit_metrics and by the reporting.unit_metrics_between table macro. -#}
+        by rpt_unit_metrics and by the reporting.unit_metrics_between table macro.
+        `output_totals`: a relation holding pilot_output_totals over the same periods;
+        computed here when none. -#}
     {%- set output_types = pilot_output_types() -%}
     with unit_periods as (
 
@@ -329,9 +331,14 @@
 
     ),
 
-    output_quantities as (
+    output_totals as (
 
-        {{ pilot_output_metrics(periods) }}
+        {#- Only unit-periods where something was made; the others get zeros below. -#}
+        {% if output_totals is none -%}
+        {{ pilot_output_totals(periods) }}
+        {%- else -%}
+        select * from {{ output_totals }}
+        {%- endif %}
 
     ),
 
@@ -342,12 +349,13 @@
             unit_code,
             period_start,
             {%- for output_type in output_types %}
-            coalesce(
-                max(case when output_code = '{{ output_type.code }}' then quantity end), 0
+            cast(
+                coalesce(max(case when output_code = '{{ output_type.code }}' then quantity end), 0)
+                as double
             ) as {{ adapter.quote(output_type.column) }},
             {%- endfor %}
             count(case when is_approximate then 1 end) > 0 as outputs_approximate
-        from output_quantities
+        from output_totals
         group by
             period,
             unit_code,
@@ -385,14 +393,17 @@
             cast(counts.grids_patrolled as double)
                 / nullif(unit_periods.grid_count, 0) as grid_coverage,
             {%- for output_type in output_types %}
-            output_columns.{{ adapter.quote(output_type.column) }},
+            coalesce(output_columns.{{ adapter.quote(output_type.column) }}, 0)
+                as {{ adapter.quote(output_type.column) }},
             {%- endfor %}
             {%- for metric in pilot_count_metrics() %}
             {{ pilot_per_10k(metric, 'unit_periods.population') }} as {{ metric }}_per_10k,
             {%- endfor %}
             {%- for output_type in output_types %}
-            {{ pilot_per_10k('output_columns.' ~ adapter.quote(output_type.column), 'unit_periods.population') }}
-                as {{ adapter.quote(output_type.column ~ '_per_10k') }},
+            {{ pilot_per_10k(
+                'coalesce(output_columns.' ~ adapter.quote(output_type.column) ~ ', 0)',
+                'unit_periods.population',
+            ) }} as {{ adapter.quote(output_type.column ~ '_per_10k') }},
             {%- endfor %}
             coalesce(output_columns.outputs_approximate, false) as outputs_approximate
         from unit_periods

@@ -1,5 +1,5 @@
-"""Publishing: after a green build, the marts and reporting models are copied into a snapshot
-file that every reader opens. Readers never hold the warehouse, and a failed build publishes
+"""Publishing: after a green build, the marts, intermediate and reporting models are copied into
+a snapshot file that every reader opens. Readers never hold the warehouse, and a failed build publishes
 nothing: the pointer to the current snapshot only moves, atomically, after a full copy.
 """
 
@@ -17,7 +17,7 @@ from .errors import WarehouseError
 from .settings import Settings
 from .warehouse import DUCKDB_CONFIG, connect, quote_ident
 
-PUBLISHED_SCHEMAS = ("marts", "reporting")
+PUBLISHED_SCHEMAS = ("marts", "intermediate", "reporting")
 POINTER = "CURRENT"
 LAST_BUILD = "last_build.json"
 
@@ -63,7 +63,7 @@ def _now() -> str:
 
 
 def publish(settings: Settings) -> dict:
-    """Copy marts and reporting (tables and table macros) into a new snapshot, then point to it."""
+    """Copy the published schemas (tables, views, table macros) into a new snapshot; point to it."""
     folder = publish_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
@@ -74,10 +74,13 @@ def publish(settings: Settings) -> dict:
             "select load_id, finished_at from raw.loads where finished_at is not null "
             "order by finished_at desc limit 1"
         ).fetchone()
+        home = con.execute("select current_database()").fetchone()[0]
         con.execute("attach ? as snap", [str(snapshot)])
         try:
             for schema in PUBLISHED_SCHEMAS:
                 _copy_schema(con, schema)
+            for schema in PUBLISHED_SCHEMAS:
+                _copy_views(con, home, schema)
         finally:
             con.execute("detach snap")
     finally:
@@ -118,6 +121,29 @@ def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
             f"create macro snap.{quote_ident(schema)}.{quote_ident(name)}({params}) "
             f"as table {definition}"
         )
+
+
+def _copy_views(con: duckdb.DuckDBPyConnection, home: str, schema: str) -> None:
+    """Create the schema's views in the snapshot, after every table they may read.
+
+    A view's stored statement names its relations without a database (models use pilot_ref),
+    and DuckDB binds a view's relations in the database that holds it: run with the snapshot
+    as the current database, the same statement makes a view of the snapshot's own tables.
+    """
+    views = con.execute(
+        "select sql from duckdb_views() where database_name = ? and schema_name = ? "
+        "and not internal order by view_oid",
+        [home, schema],
+    ).fetchall()
+    if not views:
+        return
+    con.execute("use snap")
+    try:
+        for (statement,) in views:
+            # SQL stored by dbt in this warehouse, as for the table macros above.
+            con.execute(statement)
+    finally:
+        con.execute(f"use {quote_ident(home)}")
 
 
 def _previous(folder: Path, newest: str) -> list[str]:

@@ -1,15 +1,22 @@
-{{ config(post_hook="{{ pilot_create_range_macro('changes_between', 'changes') }}") }}
+{{ config(
+    materialized='view',
+    post_hook="{{ pilot_create_range_macro('changes_between', 'changes') }}",
+) }}
 
 {#- Each count against the same unit's previous period of the same kind (last month, last
     quarter, ...), with the Poisson z-score; the whole pilot has no previous period.
     The previous period is found on the wide rows (one per unit and period) and only then
-    turned long: one window over the units' periods rather than one per metric. -#}
+    turned long: one window over the units' periods rather than one per metric.
+    A view: stored, the long rows would be every metric of every unit-period again (16M rows
+    for 2,000 units over 5 years, the largest table of a build); readers ask for a few units,
+    and the window needs only those units' rows of rpt_unit_metrics. pilot_ref (no database
+    part), so the view reads the tables of whichever file holds it, as in a snapshot. -#}
 {%- set metrics = pilot_change_metric_names() -%}
 {%- set unit_periods_in_order = "over (partition by period, unit_code order by period_start)" -%}
 
 with unit_metrics as (
 
-    select * from {{ ref('rpt_unit_metrics') }}
+    select * from {{ pilot_ref('rpt_unit_metrics') }}
     where period <> 'all'
 
 ),

@@ -1,16 +1,23 @@
-{{ config(post_hook="{{ pilot_create_range_macro('items_between', 'items') }}") }}
+{{ config(
+    materialized='view',
+    post_hook="{{ pilot_create_range_macro('items_between', 'items') }}",
+) }}
+
+{#- A view: the non-zero rows are stored in int_item_totals_unit_period and filled out here
+    with zeros for every unit, period and key, so readers of a few units compute only their
+    rows. pilot_ref (no database part), so that in a snapshot the view reads the snapshot. -#}
 
 with periods as (
 
     select period, period_start, period_end
-    from {{ ref('dim_periods') }}
+    from {{ pilot_ref('dim_periods') }}
     where period in ('month', 'quarter', 'year', 'all')
 
 ),
 
 item_counts as (
 
-    {{ pilot_item_metrics('periods') }}
+    {{ pilot_item_metrics('periods', pilot_ref('int_item_totals_unit_period')) }}
 
 )
 

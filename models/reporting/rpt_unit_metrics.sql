@@ -9,7 +9,7 @@ with periods as (
 
 unit_metrics as (
 
-    {{ pilot_unit_metrics('periods') }}
+    {{ pilot_unit_metrics('periods', ref('int_output_totals_unit_period')) }}
 
 )
 
