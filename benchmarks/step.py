@@ -1,7 +1,8 @@
 """One measured step of the benchmark, run in its own process so its peak memory is its own.
 
 usage: step.py STEP ROOT WAREHOUSE [PATH...]
-STEP: duckdb-load (DuckDB alone: read_csv as text into a table), ingest, build, report.
+STEP: duckdb-load (DuckDB alone: read_csv as text into a table), ingest, build, report, refresh
+(ingest PATH... then build: what `pilot run` does before its report).
 ROOT is a project folder (models, macros, data/reference) as benchmarks/bench.py lays it out.
 """
 
@@ -32,7 +33,15 @@ def main(argv: list[str]) -> None:
         reference_dir=root_path / "data" / "reference",
         reports_dir=root_path / "reports",
     )
-    if step == "ingest":
+    if step == "refresh":
+        from pipeline.build import build_and_publish
+        from pipeline.ingest import ingest
+
+        result = ingest(settings, [Path(p) for p in paths])
+        changed = sum(1 for f in result.files if f.status != "unchanged")
+        build = build_and_publish(settings)
+        print(f"files_changed={changed} dbt_nodes={len(build.nodes)}")
+    elif step == "ingest":
         from pipeline.ingest import ingest
 
         result = ingest(settings, [Path(p) for p in paths])
