@@ -87,8 +87,15 @@ def _skip_slow_optional_imports() -> None:
     sys.modules.setdefault("rfc3987_syntax", None)
 
 
-def dbt_args(settings: Settings, select: str | Sequence[str] | None = None) -> list[str]:
-    """The command line of `dbt build` for these settings."""
+def dbt_args(
+    settings: Settings, select: str | Sequence[str] | None = None, unit_tests: bool = False
+) -> list[str]:
+    """The command line of `dbt build` for these settings.
+
+    dbt unit tests check the models' SQL on fixed inputs, not the data, so a build leaves them
+    out unless asked (`unit_tests=True`, as the project's own test suite does), as dbt advises
+    for production builds.
+    """
     root = str(settings.root)
     args = [
         "build",
@@ -108,6 +115,8 @@ def dbt_args(settings: Settings, select: str | Sequence[str] | None = None) -> l
         # relationships to models it did not build.
         args += ["--select", *([select] if isinstance(select, str) else select)]
         args += ["--indirect-selection", "buildable"]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     return args
 
 
@@ -146,11 +155,12 @@ def build(
     settings: Settings,
     select: str | Sequence[str] | None = None,
     on_node: Callable[[NodeOutcome], None] | None = None,
+    unit_tests: bool = False,
 ) -> BuildResult:
     """Run `dbt build` (seeds, models, tests) on settings.warehouse; raise BuildError on failure.
 
     `select` is passed to `--select`; `on_node`, if given, is called as each node finishes
-    (for progress display by the caller).
+    (for progress display by the caller); `unit_tests` adds the dbt unit tests.
     """
     _skip_slow_optional_imports()
     from dbt.cli.main import dbtRunner
@@ -174,7 +184,7 @@ def build(
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with _environ(settings.dbt_env()):
         try:
-            outcome = dbtRunner(callbacks=callbacks).invoke(dbt_args(settings, select))
+            outcome = dbtRunner(callbacks=callbacks).invoke(dbt_args(settings, select, unit_tests))
         finally:
             _release_warehouse()
 
