@@ -8,14 +8,18 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from conftest import OFFICER_NAMES, UNITS_CSV, make_dbt_project, write_raw_fixture
+from conftest import (
+    OFFICER_NAMES,
+    PROJECT_ROOT,
+    UNITS_CSV,
+    make_dbt_project,
+    write_raw_fixture,
+)
 
 from pipeline.build import build, dbt_args
 from pipeline.errors import BuildError
 from pipeline.settings import Settings
 from pipeline.warehouse import connect, quote_ident
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 POPULATION = {"XHY": 40000, "XJ": 25000, "ZBB": 20000, "ALL": 85000}
 OUTPUT_COLUMNS = (
@@ -582,21 +586,24 @@ def test_build_runs_offline_and_quietly(built_settings):
     assert args[args.index("--log-level") + 1] == "none"
 
 
-def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(built_settings):
-    assert dbt_args(built_settings)[-2:] == ["--exclude-resource-type", "unit_test"]
-    assert "--exclude-resource-type" not in dbt_args(built_settings, unit_tests=True)
+def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(tmp_path: Path):
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
+    assert dbt_args(settings)[-2:] == ["--exclude-resource-type", "unit_test"]
+    assert "--exclude-resource-type" not in dbt_args(settings, unit_tests=True)
     defined = {}
     for path in (PROJECT_ROOT / "models").rglob("_*__models.yml"):
         unit_tests = yaml.safe_load(path.read_text(encoding="utf-8")).get("unit_tests") or []
         defined |= {t["name"]: t["model"] for t in unit_tests}
     assert len(defined) >= 5
-    # The models that have unit tests, rebuilt on the same fixture data, with their tests.
-    result = build(built_settings, select=sorted(set(defined.values())), unit_tests=True)
+    write_raw_fixture(settings.warehouse)
+    result = build(settings, unit_tests=True)
     ran = {n.name: n.status for n in result.nodes if n.resource_type == "unit_test"}
     assert ran == dict.fromkeys(defined, "pass")
-    assert not [
-        n for n in build(built_settings, select="fct_cases").nodes if n.resource_type == "unit_test"
-    ]
+    # The build pilot runs: the same models and data tests, no unit test.
+    nodes = build(settings).nodes
+    assert not [n for n in nodes if n.resource_type == "unit_test"]
+    assert len(nodes) == len(result.nodes) - len(defined)
 
 
 def test_failing_test_names_itself_in_build_error(tmp_path: Path):
