@@ -1,15 +1,20 @@
-{#- Every grid of every unit in every week, with zeros, so a heatmap shows the gaps. -#}
+{{ config(materialized='view') }}
+
+{#- Every grid of every unit in every week, with zeros, so a heatmap shows the gaps. A view:
+    the weeks with patrols are stored in int_patrol_totals_grid_week and filled out here, so
+    a province's build does not write every grid's empty weeks. pilot_ref (no database part),
+    so that in a snapshot the view reads the snapshot. -#}
 with weeks as (
 
     select period, period_start, period_end
-    from {{ ref('dim_periods') }}
+    from {{ pilot_ref('dim_periods') }}
     where period = 'week'
 
 ),
 
 grids as (
 
-    select * from {{ ref('dim_grids') }}
+    select * from {{ pilot_ref('dim_grids') }}
 
 ),
 
@@ -28,19 +33,7 @@ grid_weeks as (
 
 weekly_patrols as (
 
-    select
-        patrols.unit_code,
-        patrols.grid_code,
-        patrols.period_start as week_start,
-        count(patrols.patrol_id) as patrols,
-        sum(patrols.patrol_hours) as patrol_hours
-    from (
-        {{ pilot_facts_in_periods('weeks', ref('fct_patrols'), 'patrol_date') }}
-    ) as patrols
-    group by
-        patrols.unit_code,
-        patrols.grid_code,
-        patrols.period_start
+    select * from {{ pilot_ref('int_patrol_totals_grid_week') }}
 
 ),
 
