@@ -10,10 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import duckdb
-import pandas as pd
 
 from . import validate
 from .contract import Ledger, header_index, is_personal_header, match_headers, normalise_header
@@ -24,6 +23,9 @@ from .readers import READERS, Sheet, csv_head, read_file
 from .reference import load_reference
 from .settings import Settings
 from .warehouse import RAW_LEDGER_COLUMNS, connect, ensure_raw_schema, quote_ident
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 HEADER_SCAN_ROWS = 30
 CSV_SUFFIXES = (".csv", ".txt")
@@ -174,6 +176,10 @@ def sheet_frame(
     sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
 ) -> tuple[pd.DataFrame, list[str]]:
     """Rows below the header as one text column per contract column, plus unknown columns as JSON."""
+    # Imported here: a CSV ledger DuckDB parses never needs pandas, which takes a third of a second
+    # to import.
+    import pandas as pd
+
     positions, extras = header_layout(sheet, ledger, header_at, file_name)
     header = sheet.rows[header_at]
     start = header_at + 1
@@ -246,10 +252,16 @@ class Ingestor:
         inner, outer = hmac_pads(load_secret(settings.secret_file))
         con.execute("insert into id_key values (?, ?)", [inner, outer])
         con.execute("create or replace temp table src_offset (n integer)")
-        for name, frame in load_reference(settings.reference_dir).items():
-            con.register(f"{name}_df", frame)
-            con.execute(f"create or replace temp table {name} as select * from {name}_df")
-            con.unregister(f"{name}_df")
+        for name, table in load_reference(settings.reference_dir).items():
+            ddl = ", ".join(f"{quote_ident(c)} varchar" for c in table.columns)
+            con.execute(f"create or replace temp table {quote_ident(name)} ({ddl})")
+            if table.rows:
+                # One statement: a list per column, unnested side by side.
+                con.execute(
+                    f"insert into {quote_ident(name)} select "
+                    + ", ".join("unnest(?)" for _ in table.columns),
+                    [list(col) for col in zip(*table.rows, strict=True)],
+                )
 
     def ingest_file(self, path: Path) -> FileReport:
         data = path.read_bytes()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ReferenceDataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REQUIRED = {
     "units": ("unit_code", "unit_name", "short_name", "unit_type", "population"),
@@ -17,68 +20,115 @@ REQUIRED = {
 OPTIONAL = {"grids": ("unit_code", "grid_code", "grid_name")}
 
 
-def read_table(reference_dir: Path, name: str) -> pd.DataFrame:
-    """Read one reference CSV as text; a missing file or column is a clear error."""
+def _table_path(reference_dir: Path, name: str) -> Path | None:
+    """The reference CSV's path, or None for a missing optional table; a missing one is an error."""
     path = reference_dir / f"{name}.csv"
-    columns = REQUIRED.get(name) or OPTIONAL[name]
     if not path.exists():
         if name in OPTIONAL:
-            return pd.DataFrame({c: pd.Series(dtype="str") for c in columns})
+            return None
         raise ReferenceDataError(
             f"参考表缺失 / reference table missing: {path}",
             hint="copy the starting tables into data/reference/",
         )
-    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    missing = [c for c in columns if c not in table.columns]
+    return path
+
+
+def _check_columns(path: Path, name: str, header) -> None:
+    columns = REQUIRED.get(name) or OPTIONAL[name]
+    missing = [c for c in columns if c not in header]
     if missing:
         raise ReferenceDataError(
             f"参考表 {path.name} 缺少列 / reference table {path.name} lacks column(s): "
             + ", ".join(missing)
         )
+
+
+def read_table(reference_dir: Path, name: str) -> pd.DataFrame:
+    """Read one reference CSV as text; a missing file or column is a clear error."""
+    import pandas as pd
+
+    path = _table_path(reference_dir, name)
+    if path is None:
+        return pd.DataFrame({c: pd.Series(dtype="str") for c in OPTIONAL[name]})
+    table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    _check_columns(path, name, table.columns)
     return table.apply(lambda col: col.str.strip())
+
+
+def read_rows(reference_dir: Path, name: str) -> list[dict[str, str]]:
+    """read_table's rows as dicts of stripped text, without pandas (the ingest's path: importing
+    pandas cost a third of a second of every `pilot ingest`)."""
+    path = _table_path(reference_dir, name)
+    if path is None:
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader, [])
+        _check_columns(path, name, header)
+        # read_csv skips blank lines; a short row's missing cells are empty text.
+        return [
+            {h: (row[i].strip() if i < len(row) else "") for i, h in enumerate(header)}
+            for row in reader
+            if row
+        ]
 
 
 def _split_aliases(text: str) -> list[str]:
     return [a.strip() for a in (text or "").split("|") if a.strip()]
 
 
-def unit_aliases(units: pd.DataFrame) -> pd.DataFrame:
+def unit_aliases(units: list[dict[str, str]]) -> list[tuple[str, str]]:
     """Every spelling clerks use for a unit: code, full name, short name and their variants."""
     rows = []
-    for unit in units.itertuples(index=False):
-        names = {unit.unit_code, unit.unit_name, unit.short_name}
-        names.add(unit.unit_name.removesuffix("办事处"))
-        names.add(unit.short_name + unit.unit_type)
-        names.update(_split_aliases(getattr(unit, "aliases", "")))
-        rows += [(n.upper(), unit.unit_code) for n in names if n]
-    return pd.DataFrame(rows, columns=["alias", "unit_code"]).drop_duplicates()
+    for unit in units:
+        names = {unit["unit_code"], unit["unit_name"], unit["short_name"]}
+        names.add(unit["unit_name"].removesuffix("办事处"))
+        names.add(unit["short_name"] + unit["unit_type"])
+        names.update(_split_aliases(unit.get("aliases", "")))
+        rows += [(n.upper(), unit["unit_code"]) for n in names if n]
+    return list(dict.fromkeys(rows))
 
 
-def department_aliases(departments: pd.DataFrame) -> pd.DataFrame:
+def department_aliases(departments: list[dict[str, str]]) -> list[tuple[str, str]]:
     rows = []
-    for dept in departments.itertuples(index=False):
-        names = {dept.dept_code, dept.dept_name, *_split_aliases(dept.aliases)}
-        rows += [(n.upper(), dept.dept_code) for n in names]
-    return pd.DataFrame(rows, columns=["alias", "dept_code"]).drop_duplicates()
+    for dept in departments:
+        names = {dept["dept_code"], dept["dept_name"], *_split_aliases(dept["aliases"])}
+        rows += [(n.upper(), dept["dept_code"]) for n in names]
+    return list(dict.fromkeys(rows))
 
 
-def output_aliases(output_types: pd.DataFrame) -> pd.DataFrame:
+def output_aliases(output_types: list[dict[str, str]]) -> list[tuple[str, str, str]]:
     rows = []
-    for out in output_types.itertuples(index=False):
-        names = {out.output_code, out.output_name, *_split_aliases(out.aliases)}
-        rows += [(n.upper(), out.output_code, out.measure) for n in names]
-    return pd.DataFrame(rows, columns=["alias", "output_code", "measure"]).drop_duplicates()
+    for out in output_types:
+        names = {out["output_code"], out["output_name"], *_split_aliases(out["aliases"])}
+        rows += [(n.upper(), out["output_code"], out["measure"]) for n in names]
+    return list(dict.fromkeys(rows))
 
 
-def load_reference(reference_dir: Path) -> dict[str, pd.DataFrame]:
+class RefTable(NamedTuple):
+    """A lookup table as text columns and rows of text."""
+
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def load_reference(reference_dir: Path) -> dict[str, RefTable]:
     """The lookup tables validation joins against, keyed by temp-table name."""
-    units = read_table(reference_dir, "units")
-    catalogue = read_table(reference_dir, "catalogue")
-    grids = read_table(reference_dir, "grids")
+    units = read_rows(reference_dir, "units")
+    catalogue = read_rows(reference_dir, "catalogue")
+    grids = read_rows(reference_dir, "grids")
     return {
-        "ref_unit_alias": unit_aliases(units),
-        "ref_item": catalogue[["item_code"]].assign(item_code=catalogue.item_code.str.upper()),
-        "ref_dept_alias": department_aliases(read_table(reference_dir, "departments")),
-        "ref_output_alias": output_aliases(read_table(reference_dir, "output_types")),
-        "ref_grid": grids[["unit_code", "grid_code", "grid_name"]],
+        "ref_unit_alias": RefTable(("alias", "unit_code"), unit_aliases(units)),
+        "ref_item": RefTable(("item_code",), [(r["item_code"].upper(),) for r in catalogue]),
+        "ref_dept_alias": RefTable(
+            ("alias", "dept_code"), department_aliases(read_rows(reference_dir, "departments"))
+        ),
+        "ref_output_alias": RefTable(
+            ("alias", "output_code", "measure"),
+            output_aliases(read_rows(reference_dir, "output_types")),
+        ),
+        "ref_grid": RefTable(
+            ("unit_code", "grid_code", "grid_name"),
+            [(r["unit_code"], r["grid_code"], r["grid_name"]) for r in grids],
+        ),
     }

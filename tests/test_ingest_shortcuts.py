@@ -10,13 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
 import pytest
-from helpers_ingest import make_settings, query, run
+from helpers_ingest import ROOT, make_settings, query, run
 
-from pipeline import readers, validate
+from pipeline import readers, reference, validate
 
 _YMD = re.compile(validate._YMD, re.ASCII)
 
@@ -189,3 +192,66 @@ def test_the_examples_cover_both_choices_for_bytes_valid_both_ways():
         if not data.isascii():
             both.append(_decode_scanning_all(data)[1])
     assert set(both) == {"utf-8", "gb18030"}
+
+
+def _reference_the_long_way(ref: Path) -> dict[str, set[tuple]]:
+    """The lookup tables as pandas built them before the ingest stopped importing it."""
+    units = reference.read_table(ref, "units")
+    aliases = set()
+    for u in units.itertuples(index=False):
+        names = {u.unit_code, u.unit_name, u.short_name, u.unit_name.removesuffix("办事处")}
+        names |= {u.short_name + u.unit_type, *reference._split_aliases(getattr(u, "aliases", ""))}
+        aliases |= {(n.upper(), u.unit_code) for n in names if n}
+    depts, outputs = (
+        reference.read_table(ref, "departments"),
+        reference.read_table(ref, "output_types"),
+    )
+    return {
+        "ref_unit_alias": aliases,
+        "ref_item": {(c.upper(),) for c in reference.read_table(ref, "catalogue").item_code},
+        "ref_dept_alias": {
+            (n.upper(), d.dept_code)
+            for d in depts.itertuples(index=False)
+            for n in {d.dept_code, d.dept_name, *reference._split_aliases(d.aliases)}
+        },
+        "ref_output_alias": {
+            (n.upper(), o.output_code, o.measure)
+            for o in outputs.itertuples(index=False)
+            for n in {o.output_code, o.output_name, *reference._split_aliases(o.aliases)}
+        },
+        "ref_grid": set(
+            reference.read_table(ref, "grids")[["unit_code", "grid_code", "grid_name"]].itertuples(
+                index=False, name=None
+            )
+        ),
+    }
+
+
+def test_reference_tables_read_without_pandas_are_those_pandas_read(tmp_path):
+    ref = tmp_path / "reference"
+    shutil.copytree(ROOT / "data" / "reference", ref)
+    # A BOM, padded cells, a quoted comma, a blank line, a lower-case code and no grids file.
+    units = (ref / "units.csv").read_text(encoding="utf-8").splitlines()
+    units[1] = " " + units[1].replace(",", " ,", 2)
+    units.insert(2, "")
+    (ref / "units.csv").write_text("\ufeff" + "\n".join(units) + "\n", encoding="utf-8")
+    with (ref / "catalogue.csv").open("a", encoding="utf-8") as f:
+        f.write('zz01,ZZ,其他,"事项,含逗号",城管局,true\n')
+    for root, grids in ((ROOT / "data" / "reference", 6), (ref, 0)):
+        if root == ref:
+            (ref / "grids.csv").unlink()
+        got = reference.load_reference(root)
+        want = _reference_the_long_way(root)
+        assert {name: set(t.rows) for name, t in got.items()} == want
+        assert all(len(set(t.rows)) == len(t.rows) for t in got.values())
+        assert len(got["ref_grid"].rows) >= grids
+    assert ("ZZ01",) in want["ref_item"]
+
+
+def test_a_csv_ingest_does_not_import_pandas(tmp_path):
+    code = (
+        "import sys, pipeline.ingest, pipeline.reference, pipeline.validate; "
+        "print('pandas' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
