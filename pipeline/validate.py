@@ -277,9 +277,18 @@ _UNIT_AND_GRID = """
     left join (select unit_code, count(*) as n from ref_grid group by unit_code) gc
         on gc.unit_code = u.unit_code"""
 
-_ENUM_CHECK = """case when {col} is not null and {col} not in (select value from ref_enum
-        where field = '{field}') then reason('enum', '{field}', {col},
+# An accepted-values column is looked up once, by a join in `normalised` giving {col}_known:
+# a NOT IN in the rule was planned twice (once in the test for any broken rule, once in the list).
+_ENUM_JOIN = """
+    left join (select distinct value from ref_enum where field = '{field}') e_{field}
+        on e_{field}.value = {expr}"""
+
+_ENUM_CHECK = """case when {col} is not null and not {col}_known then reason('enum', '{field}', {col},
         (select string_agg(value, '、' order by pos) from ref_enum where field = '{field}')) end"""
+
+
+def _enum_join(field: str, expr: str) -> str:
+    return _ENUM_JOIN.format(field=field, expr=expr)
 
 
 def _enum(field: str, col: str) -> str:
@@ -313,11 +322,16 @@ with normalised as (
         fold(s.outcome) as outcome,
         fold(s.fine_yuan) as fine_in,
         try_cast(regexp_replace(plain_number(fold(s.fine_yuan)), '元$', '') as decimal(18, 2))
-            as fine_yuan
+            as fine_yuan,
+        e_source.value is not null as source_known, e_action.value is not null as action_known,
+        e_outcome.value is not null as outcome_known
     from src s
     {_UNIT_AND_GRID}
     left join ref_item i on i.item_code = upper(fold(s.item_code))
     left join ref_dept_alias d on d.alias = upper(fold(s.referred_to))
+    {_enum_join("source", "coalesce(fold(s.source), '其他')")}
+    {_enum_join("action", "fold(s.action)")}
+    {_enum_join("outcome", "fold(s.outcome)")}
 ),
 ranked as (
     select n.*,

@@ -255,3 +255,43 @@ def test_a_csv_ingest_does_not_import_pandas(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_accepted_values_joined_once_give_the_reasons_not_in_gave(tmp_path, monkeypatch):
+    from pipeline.contract import ACTIONS, OUTCOMES, SOURCES
+
+    # Each row: source, action, outcome. Empty source is taken as 其他; full-width text is folded.
+    rows = [
+        ("巡查发现", "劝导教育", "已整改"),
+        ("", "现场纠正", ""),
+        ("网上发现", "劝导教育", "已整改"),
+        ("群众举报", "罚款", "办结"),
+        ("其他 ", " 调解", "调解成功"),
+        ("巡查发现", "", "已整改x"),
+        ("ＡＢ", "移 交", "已处罚"),
+    ]
+    lines = [HEADER] + [
+        f"E{i:03d},XHY,,2011-08-15,{src},SR01,案由,,,,{act},{'公安' if act == '移交' else ''},,,{out},"
+        for i, (src, act, out) in enumerate(rows)
+    ]
+    path = tmp_path / "enums.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    settings = make_settings(tmp_path, monkeypatch)
+    run(settings, path)
+    got = {}
+    for row in query(settings, "select source_row, reasons from raw.quarantine"):
+        for r in json.loads(row["reasons"]):
+            got.setdefault(row["source_row"] - 2, []).append((r["field"], r["value"], r["rule"]))
+    # The long way: a value (folded, stripped) not in the contract's list breaks the rule.
+    want = {}
+    for i, values in enumerate(rows):
+        for field, value, accepted in zip(
+            ("source", "action", "outcome"), values, (SOURCES, ACTIONS, OUTCOMES), strict=True
+        ):
+            value = value.strip() or ("其他" if field == "source" else None)
+            if value == "ＡＢ":
+                value = "AB"
+            if value is not None and value not in accepted:
+                want.setdefault(i, []).append((field, value, "enum"))
+    assert got == want
+    assert set(want) == {2, 3, 5, 6}
