@@ -1,24 +1,3 @@
-{% macro pilot_case_mix_totals(periods) -%}
-    {#- Cases found per unit, period of `periods` and category, only where there were any (the
-        sparse rows that pilot_case_mix_metrics fills out with zeros). -#}
-    select
-        cases.period,
-        members.reporting_unit_code as unit_code,
-        cases.period_start,
-        cases.category_code,
-        count(cases.case_id) as cases_found
-    from (
-        {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
-    ) as cases
-    inner join {{ pilot_ref('dim_unit_members') }} as members
-        on members.unit_code = cases.unit_code
-    group by
-        cases.period,
-        members.reporting_unit_code,
-        cases.period_start,
-        cases.category_code
-{%- endmacro %}
-
 {% macro pilot_case_mix_metrics(periods, totals=none) -%}
     {#- Cases found per unit, period of `periods` and category of the delegated catalogue;
         every category appears, with zeros. `totals`: a relation holding pilot_case_mix_totals
@@ -52,7 +31,7 @@
     category_totals as (
 
         {% if totals is none -%}
-        {{ pilot_case_mix_totals(periods) }}
+        {{ pilot_cases_found_totals(periods, 'category_code') }}
         {%- else -%}
         select * from {{ totals }}
         {%- endif %}

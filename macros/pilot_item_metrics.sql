@@ -1,28 +1,7 @@
-{% macro pilot_item_totals(periods) -%}
-    {#- Cases found per unit, period of `periods` and item, only where there were any (the
-        sparse rows that pilot_item_metrics fills out with zeros). -#}
-    select
-        cases.period,
-        members.reporting_unit_code as unit_code,
-        cases.period_start,
-        cases.item_code,
-        count(cases.case_id) as cases_found
-    from (
-        {{ pilot_facts_in_periods(periods, pilot_ref('fct_cases'), 'found_date') }}
-    ) as cases
-    inner join {{ pilot_ref('dim_unit_members') }} as members
-        on members.unit_code = cases.unit_code
-    group by
-        cases.period,
-        members.reporting_unit_code,
-        cases.period_start,
-        cases.item_code
-{%- endmacro %}
-
 {% macro pilot_item_metrics(periods, totals=none) -%}
     {#- Cases found per unit, period of `periods` and item of the delegated catalogue; every
         item appears, with zeros, so unused items show. `totals`: a relation holding
-        pilot_item_totals over the same periods; computed here when none. -#}
+        pilot_cases_found_totals(periods, 'item_code'); computed here when none. -#}
     with unit_periods as (
 
         {{ pilot_unit_periods(periods) }}
@@ -46,7 +25,7 @@
     item_totals as (
 
         {% if totals is none -%}
-        {{ pilot_item_totals(periods) }}
+        {{ pilot_cases_found_totals(periods, 'item_code') }}
         {%- else -%}
         select * from {{ totals }}
         {%- endif %}

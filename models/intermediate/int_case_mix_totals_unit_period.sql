@@ -7,7 +7,7 @@ with periods as (
 
 case_mix_totals as (
 
-    {{ pilot_case_mix_totals('periods') }}
+    {{ pilot_cases_found_totals('periods', 'category_code') }}
 
 )
 

@@ -8,7 +8,7 @@ with periods as (
 
 item_totals as (
 
-    {{ pilot_item_totals('periods') }}
+    {{ pilot_cases_found_totals('periods', 'item_code') }}
 
 )
 
