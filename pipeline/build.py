@@ -233,7 +233,7 @@ def build_and_publish(
         publish(settings)
         record_build(settings, "passed")
         if fingerprint is not None:
-            _fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
+            fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
     return result
 
 
@@ -248,7 +248,8 @@ _PROJECT_INPUTS = (
 )
 
 
-def _fingerprint_file(settings: Settings):
+def fingerprint_file(settings: Settings):
+    """Where the fingerprint of the published build's inputs is kept."""
     from .publish import publish_dir
 
     return publish_dir(settings) / "build_inputs.sha256"
@@ -295,7 +296,7 @@ def _published_fingerprint(settings: Settings) -> str | None:
 
     pointer = current(settings)
     last = read_json(publish_dir(settings) / LAST_BUILD)
-    path = _fingerprint_file(settings)
+    path = fingerprint_file(settings)
     if not pointer or not last or last.get("status") != "passed" or not path.exists():
         return None
     if not (publish_dir(settings) / pointer["snapshot"]).exists():
