@@ -30,11 +30,9 @@
 
     category_totals as (
 
-        {% if totals is none -%}
+        {% call pilot_stored_or(totals) -%}
         {{ pilot_cases_found_totals(periods, 'category_code') }}
-        {%- else -%}
-        select * from {{ totals }}
-        {%- endif %}
+        {%- endcall %}
 
     ),
 

@@ -24,11 +24,9 @@
 
     item_totals as (
 
-        {% if totals is none -%}
+        {% call pilot_stored_or(totals) -%}
         {{ pilot_cases_found_totals(periods, 'item_code') }}
-        {%- else -%}
-        select * from {{ totals }}
-        {%- endif %}
+        {%- endcall %}
 
     ),
 

@@ -44,11 +44,9 @@
 
     output_totals as (
 
-        {% if totals is none -%}
+        {% call pilot_stored_or(totals) -%}
         {{ pilot_output_totals(periods) }}
-        {%- else -%}
-        select * from {{ totals }}
-        {%- endif %}
+        {%- endcall %}
 
     ),
 

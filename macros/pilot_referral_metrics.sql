@@ -43,11 +43,9 @@
 
     referral_totals as (
 
-        {% if totals is none -%}
+        {% call pilot_stored_or(totals) -%}
         {{ pilot_referral_totals(periods) }}
-        {%- else -%}
-        select * from {{ totals }}
-        {%- endif %}
+        {%- endcall %}
 
     ),
 

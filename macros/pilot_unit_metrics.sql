@@ -334,11 +334,9 @@
     output_totals as (
 
         {#- Only unit-periods where something was made; the others get zeros below. -#}
-        {% if output_totals is none -%}
+        {% call pilot_stored_or(output_totals) -%}
         {{ pilot_output_totals(periods) }}
-        {%- else -%}
-        select * from {{ output_totals }}
-        {%- endif %}
+        {%- endcall %}
 
     ),
 

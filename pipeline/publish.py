@@ -1,6 +1,6 @@
 """Publishing: after a green build, the marts, intermediate and reporting models are copied into
-a snapshot file that every reader opens. Readers never hold the warehouse, and a failed build publishes
-nothing: the pointer to the current snapshot only moves, atomically, after a full copy.
+a snapshot file that every reader opens. Readers never hold the warehouse, and a failed build
+publishes nothing: the pointer to the current snapshot only moves, atomically, after a full copy.
 """
 
 from __future__ import annotations
