@@ -295,13 +295,30 @@ def _enum(field: str, col: str) -> str:
     return _ENUM_CHECK.format(field=field, col=col)
 
 
-# dup_first: the first row of a (unit, ID) that repeats in the sheet, from an aggregate over two
-# narrow columns (a window over the wide rows cost seconds per 100,000). The two are folded and
-# the unit looked up again rather than taken from `normalised`, which would then be used twice
-# and stored whole (a second copy of every row).
+# The reasons of a row whose (unit, ID) repeats an earlier row of the sheet or a loaded record.
 _DUPLICATES = """
     case when source_row > dup_first then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
     case when loaded_from is not null then reason('duplicate_loaded', '{id}', {id}, loaded_from) end"""
+
+# The joins of `ranked` giving dup_first, the first row of a (unit, ID) that repeats in the
+# sheet, and loaded_from, the file a record was already loaded from (loaded_ids, filled by the
+# ingest). dup_first comes from an aggregate over two narrow columns (a window over the wide
+# rows cost seconds per 100,000); the two are folded and the unit looked up again rather than
+# taken from `normalised`, which would then be used twice and stored whole (a second copy of
+# every row).
+_REPEATS = """    left join (
+        select coalesce(u.unit_code, k.unit_in) as unit_key, k.{id}, min(k.source_row) as first_row
+        from (select source_row, fold(unit) as unit_in, fold({id}) as {id} from src) k
+        left join ref_unit_alias u on u.alias = upper(k.unit_in)
+        group by all having count(*) > 1
+    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
+        and dup.{id} is not distinct from n.{id}
+    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.{id}"""
+
+
+def _repeats(id_column: str) -> str:
+    return _REPEATS.format(id=id_column)
+
 
 CHECKS = {
     "cases": f"""
@@ -338,14 +355,7 @@ ranked as (
         dup.first_row as dup_first,
         l.loaded_from
     from normalised n
-    left join (
-        select coalesce(u.unit_code, k.unit_in) as unit_key, k.case_id, min(k.source_row) as first_row
-        from (select source_row, fold(unit) as unit_in, fold(case_id) as case_id from src) k
-        left join ref_unit_alias u on u.alias = upper(k.unit_in)
-        group by all having count(*) > 1
-    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
-        and dup.case_id is not distinct from n.case_id
-    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.case_id
+{_repeats("case_id")}
 )
 select *, list_filter([
     req('case_id', case_id), req('unit', unit_in), req('found_date', found_in),
@@ -399,14 +409,7 @@ ranked as (
         dup.first_row as dup_first,
         l.loaded_from
     from normalised n
-    left join (
-        select coalesce(u.unit_code, k.unit_in) as unit_key, k.patrol_id, min(k.source_row) as first_row
-        from (select source_row, fold(unit) as unit_in, fold(patrol_id) as patrol_id from src) k
-        left join ref_unit_alias u on u.alias = upper(k.unit_in)
-        group by all having count(*) > 1
-    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
-        and dup.patrol_id is not distinct from n.patrol_id
-    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.patrol_id
+{_repeats("patrol_id")}
 )
 select *, list_filter([
     req('patrol_id', patrol_id), req('unit', unit_in), req('date', date_in),
@@ -451,14 +454,7 @@ ranked as (
         dup.first_row as dup_first,
         l.loaded_from
     from normalised n
-    left join (
-        select coalesce(u.unit_code, k.unit_in) as unit_key, k.activity_id, min(k.source_row) as first_row
-        from (select source_row, fold(unit) as unit_in, fold(activity_id) as activity_id from src) k
-        left join ref_unit_alias u on u.alias = upper(k.unit_in)
-        group by all having count(*) > 1
-    ) dup on dup.unit_key is not distinct from coalesce(n.unit_code, n.unit_in)
-        and dup.activity_id is not distinct from n.activity_id
-    left join loaded_ids l on l.unit_code = n.unit_code and l.record_id = n.activity_id
+{_repeats("activity_id")}
 )
 select *, list_filter([
     req('activity_id', activity_id), req('unit', unit_in), req('date', date_in),
