@@ -142,10 +142,8 @@ def compare_scale(
         f.unlink()
     ledgers = [str(p) for p in data.files]
     label = f"(c)/(e) {cases:,} cases, {patrols:,} patrols, {units:,} units"
-    peer = measure(
-        "pandas script",
-        [PYTHON, PEER, str(data.reference_dir), str(work / "scale" / "peer.pkl"), *ledgers],
-    )
+    peer_argv = [PYTHON, PEER, str(data.reference_dir), str(work / "scale" / "peer.pkl"), *ledgers]
+    peer = measure("pandas script", peer_argv)
     ing = measure("pilot ingest", step("ingest", str(root), wh, *ledgers), env)
     bld = measure("pilot build", step("build", str(root), wh), env)
     rep = measure(
@@ -158,10 +156,7 @@ def compare_scale(
     )
     # The analyst's rerun, the same ledgers again: the notebook recomputes everything; pilot
     # finds every file unchanged and the published metrics current, so dbt does not run.
-    peer_again = measure(
-        "pandas script, again",
-        [PYTHON, PEER, str(data.reference_dir), str(work / "scale" / "peer.pkl"), *ledgers],
-    )
+    peer_again = measure("pandas script, again", peer_argv)
     again = measure("pilot ingest + build, again", step("refresh", str(root), wh, *ledgers), env)
     return [
         (label, "pandas script (all of rpt_unit_metrics)", peer, "pilot ingest + build", total),
