@@ -528,11 +528,17 @@ class Ingestor:
             con.execute(validate.FORMULAS)
         lineage = [self.load_id, file_id, path.name, sheet_name]
         columns = ", ".join(quote_ident(c) for c in raw_cols)
+        # The rows not loaded are left out by an anti-join, not a filter: on this connection
+        # (which keeps insertion order) a filtered scan makes DuckDB merge the partly filled
+        # row groups of its ordered append, a second copy of the sheet. After a join the insert
+        # is an unordered parallel append; a raw table's order is never relied on (source_row
+        # gives each row's place).
         con.execute(
             f"""insert into raw.{quote_ident(ledger.name)}
             select ?, ?, ?, ?, source_row, {columns}
             from checked
-            where not skip and len(reasons) = 0""",
+            where source_row not in (
+                select source_row from checked where skip or len(reasons) > 0)""",
             lineage,
         )
         con.execute(self._quarantine_sql(ledger), [*lineage, ledger.name])
