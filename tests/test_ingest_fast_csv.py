@@ -14,7 +14,8 @@ import duckdb
 import pytest
 from helpers_ingest import FIXTURES, make_settings, query, run
 
-from pipeline import validate
+from pipeline import readers, validate
+from pipeline.errors import LedgerError
 from pipeline.ingest import Ingestor
 from pipeline.privacy import hmac_pads
 
@@ -154,6 +155,70 @@ def test_a_large_file_keeps_its_row_numbers(tmp_path, monkeypatch):
         "cast(substr(case_id, 2) as integer) + 2) as same from raw.cases",
     )
     assert check == {"n": rows - 2, "same": rows - 2}
+
+
+# Rows that make MESSY longer than the decoded start of a large UTF-8 file (set small below).
+PADDING = "".join(f"P{i:04d},XHY,,2011-08-15,巡查发现,SR01,填充行\n" for i in range(200))
+
+
+@pytest.mark.parametrize(
+    "name, data",
+    [
+        ("large.csv", (MESSY + PADDING).encode("utf-8")),
+        ("large_bom.csv", b"\xef\xbb\xbf" + (MESSY + PADDING).encode("utf-8")),
+        (
+            "large_tabs.txt",
+            (MESSY + PADDING).replace('"占道经营, 劝离"', "占道经营").replace(",", "\t").encode(),
+        ),
+        ("large_gbk.csv", (MESSY + PADDING).encode("gb18030")),
+    ],
+)
+def test_a_large_file_decoded_from_its_start_loads_the_same(tmp_path, monkeypatch, name, data):
+    """Only the start of a large UTF-8 file is decoded in Python: it loads as if all of it were."""
+    monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
+    assert len(data) > 4 * readers.HEAD_BYTES
+    assert (readers._utf8_head(data) is not None) == ("gbk" not in name)
+    path = tmp_path / name
+    path.write_bytes(data)
+    python = make_settings(tmp_path, monkeypatch, "python")
+    assert _ingest(python, path, monkeypatch, fast=False) == [False]
+    monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
+    fast = make_settings(tmp_path, monkeypatch, "fast")
+    assert _ingest(fast, path, monkeypatch, fast=True) == [True]
+    got, want = _contents(fast), _contents(python)
+    assert got == want
+    assert want["files"][0]["rows_loaded"] == 202
+
+
+def test_invalid_utf8_past_the_decoded_start_names_its_byte(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
+    good = (MESSY + PADDING).encode("utf-8")
+    data = good + "P9999,XHY,,2011-08-15,巡查发现,SR01,".encode() + b"\xff\xfe\n"
+    path = tmp_path / "broken.csv"
+    path.write_bytes(data)
+    settings = make_settings(tmp_path, monkeypatch)
+    taken, result = _ingest_any(settings, path, monkeypatch, fast=True)
+    # DuckDB's reader refused the bytes, so the Python reader read the file: its error is the
+    # one a file read whole in Python gets.
+    assert taken == [False]
+    (report,) = result.files
+    assert report.status == "failed"
+    with pytest.raises(LedgerError) as whole:
+        readers.decode_text(data, path)
+    assert "cannot decode the file at byte offset" in str(whole.value)
+    assert str(report.error) == str(whole.value)
+    assert query(settings, "select count(*) as n from raw.cases") == [{"n": 0}]
+
+
+def test_records_longer_than_the_decoded_start_are_read_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
+    title = "台账说明：" + "很长的说明" * 1000
+    data = f'"{title}"\n{HEADER}\n'.encode() + PADDING.encode()
+    head = readers.csv_head(data, tmp_path / "long.csv", 30)
+    whole = readers.csv_head(data, tmp_path / "long.csv", 30, whole=True)
+    assert head.sheet.rows == whole.sheet.rows and head.ends == whole.ends
+    assert head.sheet.rows[0] == [title] and head.sheet.rows[1][0] == "案件编号"
+    assert head.utf8_offset == whole.utf8_offset
 
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
