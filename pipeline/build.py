@@ -35,6 +35,8 @@ class BuildResult:
 
     nodes: tuple[NodeOutcome, ...]
     elapsed_seconds: float
+    # True when the incremental fact tables were rebuilt whole (see build()).
+    full_refresh: bool = False
 
     def with_status(self, *statuses: str) -> tuple[NodeOutcome, ...]:
         return tuple(n for n in self.nodes if n.status in statuses)
@@ -88,13 +90,16 @@ def _skip_slow_optional_imports() -> None:
 
 
 def dbt_args(
-    settings: Settings, select: str | Sequence[str] | None = None, unit_tests: bool = False
+    settings: Settings,
+    select: str | Sequence[str] | None = None,
+    unit_tests: bool = False,
+    full_refresh: bool = False,
 ) -> list[str]:
     """The command line of `dbt build` for these settings.
 
     dbt unit tests check the models' SQL on fixed inputs, not the data, so a build leaves them
     out unless asked (`unit_tests=True`, as the project's own test suite does), as dbt advises
-    for production builds.
+    for production builds. `full_refresh` rebuilds incremental models whole.
     """
     root = str(settings.root)
     args = [
@@ -117,6 +122,8 @@ def dbt_args(
         args += ["--indirect-selection", "buildable"]
     if not unit_tests:
         args += ["--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        args.append("--full-refresh")
     return args
 
 
@@ -161,7 +168,14 @@ def build(
 
     `select` is passed to `--select`; `on_node`, if given, is called as each node finishes
     (for progress display by the caller); `unit_tests` adds the dbt unit tests.
+
+    The fact tables are incremental by file (macros/pilot_incremental_by_file.sql): a build adds
+    the rows of newly loaded files and drops those of superseded ones. They are rebuilt whole
+    (--full-refresh) unless the last whole build that passed on this warehouse was of the same
+    project files (models, macros, reference data): a changed definition changes every row.
     """
+    project = project_fingerprint(settings)
+    full_refresh = bool(select) or facts_stamp(settings) != project
     _skip_slow_optional_imports()
     from dbt.cli.main import dbtRunner
 
@@ -184,7 +198,9 @@ def build(
     settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
     with _environ(settings.dbt_env()):
         try:
-            outcome = dbtRunner(callbacks=callbacks).invoke(dbt_args(settings, select, unit_tests))
+            outcome = dbtRunner(callbacks=callbacks).invoke(
+                dbt_args(settings, select, unit_tests, full_refresh)
+            )
         finally:
             _release_warehouse()
 
@@ -195,13 +211,19 @@ def build(
         )
     run = outcome.result
     nodes = tuple(_outcome(r) for r in run.results)
-    result = BuildResult(nodes=nodes, elapsed_seconds=float(run.elapsed_time or 0.0))
+    result = BuildResult(
+        nodes=nodes, elapsed_seconds=float(run.elapsed_time or 0.0), full_refresh=full_refresh
+    )
     failed = result.with_status(*_FAILED)
     if failed or not outcome.success:
+        # The stamp stays as it was: after a failed build with changed project files, the next
+        # build is whole again.
         raise BuildError(
             _describe(failed, len(result.with_status("skipped"))),
             hint="fix the reference data or the models named above, then run `pilot build`",
         )
+    if full_refresh and not select:
+        set_facts_stamp(settings, project)
     return result
 
 
@@ -248,6 +270,65 @@ _PROJECT_INPUTS = (
 )
 
 
+def _hash_project(digest, settings: Settings) -> None:
+    for name in _PROJECT_INPUTS:
+        top = settings.root / name
+        paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
+        for path in paths:
+            if path.exists():
+                digest.update(str(path.relative_to(settings.root)).encode() + b"\0")
+                digest.update(path.read_bytes())
+
+
+def project_fingerprint(settings: Settings) -> str:
+    """A hash of the project files a build reads: dbt project, models, macros, tests, seeds."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    _hash_project(digest, settings)
+    return digest.hexdigest()
+
+
+# The project fingerprint of the last whole build that passed, kept in the warehouse beside the
+# incremental fact tables that build made (see build()); a copy of the warehouse keeps it.
+_STAMP_SCHEMA = "pilot_build"
+
+
+def facts_stamp(settings: Settings) -> str | None:
+    """The project fingerprint the incremental fact tables were last built whole by, if any."""
+    from .warehouse import connect
+
+    if not settings.warehouse.exists():
+        return None
+    con = connect(settings, read_only=True)
+    try:
+        (kept,) = con.execute(
+            "select count(*) from duckdb_tables() where database_name = current_database() "
+            "and schema_name = ? and table_name = 'stamp'",
+            [_STAMP_SCHEMA],
+        ).fetchone()
+        if not kept:
+            return None
+        row = con.execute(f"select facts_project from {_STAMP_SCHEMA}.stamp").fetchone()
+        return row[0] if row else None
+    finally:
+        con.close()
+
+
+def set_facts_stamp(settings: Settings, project: str | None) -> None:
+    """Record (or, with None, forget) the project the fact tables were built whole by."""
+    from .warehouse import connect
+
+    con = connect(settings)
+    try:
+        con.execute(f"create schema if not exists {_STAMP_SCHEMA}")
+        con.execute(f"create or replace table {_STAMP_SCHEMA}.stamp (facts_project varchar)")
+        if project is not None:
+            con.execute(f"insert into {_STAMP_SCHEMA}.stamp values (?)", [project])
+    finally:
+        con.close()
+
+
 def fingerprint_file(settings: Settings):
     """Where the fingerprint of the published build's inputs is kept."""
     from .publish import publish_dir
@@ -267,13 +348,7 @@ def inputs_fingerprint(settings: Settings) -> str | None:
     from .warehouse import connect, has_raw_files
 
     digest = hashlib.sha256(str(settings.warehouse).encode())
-    for name in _PROJECT_INPUTS:
-        top = settings.root / name
-        paths = sorted(p for p in top.rglob("*") if p.is_file()) if top.is_dir() else [top]
-        for path in paths:
-            if path.exists():
-                digest.update(str(path.relative_to(settings.root)).encode() + b"\0")
-                digest.update(path.read_bytes())
+    _hash_project(digest, settings)
     if not settings.warehouse.exists():
         return None
     con = connect(settings, read_only=True)

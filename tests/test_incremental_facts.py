@@ -1,0 +1,139 @@
+"""The fact tables are built incrementally by file, and give what a whole build gives.
+
+A build after an ingest adds the rows of newly loaded files to fct_cases, fct_patrols and
+fct_outputs and drops those of superseded files; a changed project (models, macros, reference
+data) rebuilds them whole.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+from conftest import make_dbt_project
+
+from pipeline.build import build_and_publish, facts_stamp, set_facts_stamp
+from pipeline.ingest import ingest
+from pipeline.settings import PROJECT_ROOT, Settings
+
+DEMO = PROJECT_ROOT / "data" / "demo"
+HEADER = (
+    "案件编号,单位,网格,发现日期,来源,事项编码,案由,当事人,身份证号,联系电话,"
+    "处理方式,移交部门,整改期限,结案日期,处理结果,罚款金额(元)"
+)
+FIRST = [
+    "K001,XHY,XHY-01,2011-09-01,巡查发现,SR01,占道经营,,,,劝导教育,,,2011-09-01,已整改,",
+    "K002,XHY,XHY-02,2011-09-02,群众举报,SR01,占道经营,,,,整改通知,,2011-09-09,2011-09-08,已整改,",
+    "K003,XHY,,2011-09-03,巡查发现,SR01,占道经营,,,,立案处罚,,,2011-09-20,已处罚,200",
+]
+# The clerk's next version of the same file: K002 changed, K003 gone, K004 new.
+SECOND = [
+    FIRST[0],
+    "K002,XHY,XHY-02,2011-09-02,群众举报,SR01,占道经营,,,,整改通知,,2011-09-09,,逾期未整改,",
+    "K004,XHY,XHY-03,2011-10-05,巡查发现,SR01,占道经营,,,,现场纠正,,,2011-10-05,已整改,",
+]
+SCHEMAS = ("marts", "intermediate", "reporting")
+
+
+def _write(path, rows):
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _contents(warehouse) -> dict[str, list[tuple]]:
+    """Every table and view of the built schemas, rows sorted."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in (?, ?, ?) union all "
+            "select schema_name, view_name from duckdb_views() "
+            "where schema_name in (?, ?, ?) and not internal order by all",
+            [*SCHEMAS, *SCHEMAS],
+        ).fetchall()
+        return {
+            f"{s}.{t}": sorted(con.execute(f'select * from "{s}"."{t}"').fetchall(), key=repr)
+            for s, t in names
+        }
+    finally:
+        con.close()
+
+
+def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(
+        root=root, warehouse=tmp_path / "wh.duckdb", reference_dir=root / "data" / "reference"
+    )
+    ledgers = tmp_path / "ledgers"
+    ledgers.mkdir()
+    cases = _write(ledgers / "XHY_案件补录.csv", FIRST)
+    ingest(settings, [cases, DEMO / "XHY_巡查日志.xlsx", DEMO / "XHY_宣传及专项活动台账.xlsx"])
+    assert build_and_publish(settings).full_refresh  # no fact tables yet
+
+    # A new version of one file (it supersedes the first) and new files of all three ledgers.
+    _write(cases, SECOND)
+    ingest(
+        settings,
+        [
+            cases,
+            DEMO / "XJ_案件台账.xlsx",
+            DEMO / "XJ_巡查日志.xlsx",
+            DEMO / "XJ_宣传及专项活动台账.xlsx",
+        ],
+    )
+    incremental = build_and_publish(settings)
+    assert incremental.nodes and not incremental.full_refresh
+    got = _contents(settings.warehouse)
+
+    # The same raw data built whole, in a copy of the warehouse.
+    whole = Settings(
+        root=root, warehouse=tmp_path / "whole.duckdb", reference_dir=root / "data" / "reference"
+    )
+    shutil.copy(settings.warehouse, whole.warehouse)
+    set_facts_stamp(whole, None)  # as if its fact tables were built by another project
+    assert build_and_publish(whole).full_refresh
+    want = _contents(whole.warehouse)
+
+    assert got.keys() == want.keys() and "marts.fct_cases" in got
+    for name in want:
+        assert got[name] == want[name], name
+    fct = {r[1]: r for r in got["marts.fct_cases"] if r[0] == "XHY" and r[1].startswith("K")}
+    assert sorted(fct) == ["K001", "K002", "K004"]
+    assert len(got["marts.fct_patrols"]) > 0 and len(got["marts.fct_outputs"]) > 0
+
+
+def test_a_changed_project_rebuilds_the_facts_whole(tmp_path, monkeypatch):
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(
+        root=root, warehouse=tmp_path / "wh.duckdb", reference_dir=root / "data" / "reference"
+    )
+    ingest(settings, [_write(tmp_path / "XHY_案件补录.csv", FIRST)])
+    assert build_and_publish(settings).full_refresh
+    stamp = facts_stamp(settings)
+    ingest(settings, [DEMO / "XJ_案件台账.xlsx"])
+    assert not build_and_publish(settings).full_refresh  # only data changed
+    assert facts_stamp(settings) == stamp
+
+    # A reclassified item changes rows already in fct_cases: they must be computed again.
+    catalogue = root / "data" / "reference" / "catalogue.csv"
+    lines = catalogue.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    at = header.index("category_code")
+    row = next(i for i, line in enumerate(lines) if line.split(",")[0] == "SR01")
+    cells = lines[row].rstrip("\n").split(",")
+    moved_to = next(line.split(",")[at] for line in lines[1:] if line.split(",")[at] != cells[at])
+    cells[at] = moved_to
+    lines[row] = ",".join(cells) + "\n"
+    catalogue.write_text("".join(lines), encoding="utf-8")
+    assert build_and_publish(settings).full_refresh
+    assert facts_stamp(settings) != stamp
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        categories = con.execute(
+            "select distinct category_code from marts.fct_cases where item_code = 'SR01'"
+        ).fetchall()
+    finally:
+        con.close()
+    assert categories == [(moved_to,)]
