@@ -101,6 +101,14 @@ def to_gbk(src: Path, dst: Path) -> None:
             fout.write(chunk)
 
 
+def new_case_file(ledger: Path, dest: Path, rows: int) -> None:
+    """The header and first `rows` rows of a case ledger, their case IDs made new."""
+    with ledger.open(encoding="utf-8", newline="") as fin:
+        lines = [next(fin) for _ in range(rows + 1)]
+    body = [line.replace("-AJ-", "-AJN-", 1) for line in lines[1:]]
+    dest.write_text(lines[0] + "".join(body), encoding="utf-8", newline="")
+
+
 def step(*args: str) -> list[str]:
     return [PYTHON, STEP, *args]
 
@@ -181,12 +189,30 @@ def compare_scale(
     # finds every file unchanged and the published metrics current, so dbt does not run.
     peer_again = measure("pandas script, again", peer_argv)
     again = measure("pilot ingest + build, again", step("refresh", str(root), wh, *ledgers), env)
+    # A clerk's new file: 2,000 more cases (the case ledger's first rows under new IDs). The
+    # notebook reads every ledger again; pilot ingests the one file and builds. The fact tables
+    # take the new file's rows (incremental by file); the aggregates over them are rebuilt.
+    extra = work / "scale" / "cases_new.csv"
+    new_case_file(next(p for p in data.files if p.name.startswith("cases")), extra, 2000)
+    peer_new = measure("pandas script, one new file", [*peer_argv, str(extra)])
+    new = measure(
+        "pilot ingest + build, one new file", step("refresh", str(root), wh, str(extra)), env
+    )
+    whole = measure("pilot build, facts rebuilt whole", step("rebuild", str(root), wh), env)
     return [
         (label, "pandas script (all of rpt_unit_metrics)", peer, "pilot ingest + build", total),
         (label, "", None, "pilot ingest", ing),
         (label, "", None, "pilot build", bld),
         (label, "", None, "pilot report", rep),
         (label + ", rerun", "pandas script again", peer_again, "pilot ingest + build again", again),
+        (
+            label + ", one new 2,000-case file",
+            "pandas script again",
+            peer_new,
+            "pilot ingest + build (facts incremental)",
+            new,
+        ),
+        (label, "", None, "pilot build of the same, facts rebuilt whole", whole),
     ]
 
 

@@ -2,7 +2,8 @@
 
 usage: step.py STEP ROOT WAREHOUSE [PATH...]
 STEP: duckdb-load (DuckDB alone: read_csv as text into a table), ingest, build, report, refresh
-(ingest PATH... then build: what `pilot run` does before its report).
+(ingest PATH... then build: what `pilot run` does before its report), rebuild (build with the
+incremental fact tables rebuilt whole).
 ROOT is a project folder (models, macros, data/reference) as benchmarks/bench.py lays it out.
 """
 
@@ -40,7 +41,9 @@ def main(argv: list[str]) -> None:
         result = ingest(settings, [Path(p) for p in paths])
         changed = sum(1 for f in result.files if f.status != "unchanged")
         build = build_and_publish(settings)
-        print(f"files_changed={changed} dbt_nodes={len(build.nodes)}")
+        print(
+            f"files_changed={changed} dbt_nodes={len(build.nodes)} full_refresh={build.full_refresh}"
+        )
     elif step == "ingest":
         from pipeline.ingest import ingest
 
@@ -60,6 +63,14 @@ def main(argv: list[str]) -> None:
         from pipeline.build import build_and_publish
 
         build_and_publish(settings)
+    elif step == "rebuild":
+        # A whole build of what is loaded: as if the project had changed since the last build.
+        from pipeline.build import build_and_publish, fingerprint_file, set_facts_stamp
+
+        fingerprint_file(settings).unlink(missing_ok=True)
+        set_facts_stamp(settings, None)
+        result = build_and_publish(settings)
+        print(f"full_refresh={result.full_refresh} dbt_nodes={len(result.nodes)}")
     elif step == "report":
         from pipeline.report import write_report
 

@@ -149,8 +149,13 @@ def decode_text(data: bytes, path: Path) -> str:
     return _decode(data, path)[0]
 
 
-def _dialect(text: str) -> type[csv.Dialect]:
-    return csv.excel_tab if text.count("\t") > text.count(",") else csv.excel
+def _dialect(text: str | bytes) -> type[csv.Dialect]:
+    """Tab-separated when the text holds more tabs than commas (counted in UTF-8 or GB18030
+    bytes alike: neither uses these ASCII bytes inside a character)."""
+    tab, comma = ("\t", ",") if isinstance(text, str) else (b"\t", b",")
+    tabs = text.count(tab)
+    # Most ledgers hold no tab at all: the commas then need no counting.
+    return csv.excel_tab if tabs and tabs > text.count(comma) else csv.excel
 
 
 def read_csv(path: Path) -> list[Sheet]:
@@ -218,8 +223,7 @@ def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvH
         dialect = _dialect(text)
     else:
         encoding = "utf-8"
-        # Tabs and commas are ASCII, never part of a UTF-8 sequence: the bytes count as the text.
-        dialect = csv.excel_tab if data.count(b"\t") > data.count(b",") else csv.excel
+        dialect = _dialect(data)
     consumed = 0
 
     def lines():
