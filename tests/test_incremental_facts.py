@@ -7,6 +7,7 @@ data) rebuilds them whole.
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import duckdb
@@ -84,6 +85,13 @@ def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp
     )
     incremental = build_and_publish(settings)
     assert incremental.nodes and not incremental.full_refresh
+    manifest = json.loads((root / "target" / "manifest.json").read_text(encoding="utf-8"))
+    materialized = {
+        node["name"]: node["config"]["materialized"]
+        for node in manifest["nodes"].values()
+        if node["name"] in ("fct_cases", "fct_patrols", "fct_outputs")
+    }
+    assert materialized == dict.fromkeys(("fct_cases", "fct_patrols", "fct_outputs"), "incremental")
     got = _contents(settings.warehouse)
 
     # The same raw data built whole, in a copy of the warehouse.

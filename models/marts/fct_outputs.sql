@@ -1,13 +1,3 @@
-{#- Incremental by file: a build after an ingest adds the rows of the new files and drops those of
-    files superseded since. `pilot build` asks for a full refresh when the project (models,
-    macros, reference data) changed since the last good build. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ pilot_drop_unloaded_files() }}"
-) }}
-
 with outputs as (
 
     select * from {{ ref('stg_ledgers__outputs') }} as outputs
