@@ -15,7 +15,7 @@ import sys
 
 import duckdb
 
-from pipeline.build import fingerprint_file, set_facts_stamp
+from pipeline.build import forget_builds
 from pipeline.settings import Settings
 
 # Columns holding a date as text, per ledger; IDs get a suffix, row numbers an offset.
@@ -63,9 +63,7 @@ def main(argv: list[str]) -> None:
     # The rows were not ingested, so raw.files and the build's fingerprint of its inputs did
     # not change: forget the fingerprint, or the next build would skip dbt as unchanged. The
     # copies keep their files' IDs, so the fact tables (incremental by file) are rebuilt whole.
-    settings = Settings.from_env(warehouse)
-    fingerprint_file(settings).unlink(missing_ok=True)
-    set_facts_stamp(settings, None)
+    forget_builds(Settings.from_env(warehouse))
 
 
 if __name__ == "__main__":

@@ -65,10 +65,9 @@ def main(argv: list[str]) -> None:
         build_and_publish(settings)
     elif step == "rebuild":
         # A whole build of what is loaded: as if the project had changed since the last build.
-        from pipeline.build import build_and_publish, fingerprint_file, set_facts_stamp
+        from pipeline.build import build_and_publish, forget_builds
 
-        fingerprint_file(settings).unlink(missing_ok=True)
-        set_facts_stamp(settings, None)
+        forget_builds(settings)
         result = build_and_publish(settings)
         print(f"full_refresh={result.full_refresh} dbt_nodes={len(result.nodes)}")
     elif step == "report":

@@ -329,6 +329,16 @@ def set_facts_stamp(settings: Settings, project: str | None) -> None:
         con.close()
 
 
+def forget_builds(settings: Settings) -> None:
+    """Make the next build run dbt, with the fact tables rebuilt whole, as after a project change.
+
+    For raw rows changed behind the ingest's back (benchmarks/replicate.py), which neither the
+    build's input fingerprint nor the facts' file IDs would show.
+    """
+    fingerprint_file(settings).unlink(missing_ok=True)
+    set_facts_stamp(settings, None)
+
+
 def fingerprint_file(settings: Settings):
     """Where the fingerprint of the published build's inputs is kept."""
     from .publish import publish_dir
