@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable
@@ -224,6 +225,19 @@ def sheet_frame(
     return pd.DataFrame(data), [name for _, name in extras]
 
 
+def _lines_above(data: bytes, start: int) -> int | None:
+    """How many lines DuckDB's reader skips to start at byte `start` of the file itself.
+
+    None (the rows are then copied to a file of their own) when the lines above could be
+    counted otherwise than by their newlines: a quote (a cell spanning lines), a bare carriage
+    return, or no newline just before `start`.
+    """
+    above = data[:start]
+    if not above.endswith(b"\n") or b'"' in above or b"\r" in above.replace(b"\r\n", b""):
+        return None
+    return above.count(b"\n")
+
+
 def column_letter(index: int) -> str:
     """Excel's letters for a 0-based column index (0 -> A, 26 -> AA)."""
     letters = ""
@@ -368,9 +382,10 @@ class Ingestor:
         if len({name for _, name in kept}) < len(kept):
             return None
         width = len(head.sheet.rows[header_at])
-        tmp = self.read_dir / f"{uuid.uuid4().hex}.csv"
+        skip = None
         if head.utf8_offset is not None:
             encoded, start = data, head.utf8_offset[header_at]
+            skip = _lines_above(data, start)
         else:
             # Encoded once, whole: the rows below the header are a slice of it, not a copy.
             encoded = head.text.encode("utf-8")
@@ -378,10 +393,21 @@ class Ingestor:
         del head.text
         lines = encoded.count(b"\n", start)
         tail = encoded[-1:] if len(encoded) > start else b"\n"
-        tmp.write_bytes(memoryview(encoded)[start:])
-        del encoded
         # A last line without its newline is a record too.
         lines += tail != b"\n"
+        # The ingest's connection reads only its own folder. A UTF-8 file is linked there and
+        # read past the lines above its rows; otherwise (or on a file system without hard
+        # links) the rows below the header are written there as UTF-8.
+        tmp = self.read_dir / f"{uuid.uuid4().hex}.csv"
+        if skip is not None:
+            try:
+                os.link(path, tmp)
+            except OSError:
+                skip = None
+        if skip is None:
+            tmp.write_bytes(memoryview(encoded)[start:])
+            skip = 0
+        del encoded
         columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width))
         select, params = self._csv_cells(ledger, positions, kept, width)
         try:
@@ -390,8 +416,8 @@ class Ingestor:
                 f"create or replace temp table src_cells as select {select} from ("
                 f"select {', '.join(f'cell(c{i}) as c{i}' for i in range(width))} "
                 "from read_csv(?, header = false, auto_detect = false, delim = ?, quote = '\"', "
-                f"escape = '\"', null_padding = true, columns = {{{columns}}}))",
-                [*params, str(tmp), head.delimiter],
+                f"escape = '\"', skip = ?, null_padding = true, columns = {{{columns}}}))",
+                [*params, str(tmp), head.delimiter, skip],
             )
             rows, first, last = self.con.execute(
                 "select count(*), min(rowid), max(rowid) from src_cells"

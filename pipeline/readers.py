@@ -185,6 +185,8 @@ class CsvHead:
     utf8_offset: list[int] | None
 
 
+_NEWLINE = re.compile(r"\r\n?|\n")
+
 # How much of a large UTF-8 file is decoded to find its header: far more than its first records.
 HEAD_BYTES = 1 << 20
 
@@ -227,11 +229,12 @@ def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvH
     consumed = 0
 
     def lines():
+        # Lines end as read_csv's StringIO(newline="") ends them: at \n, \r\n or a lone \r.
         nonlocal consumed
         pos = 0
         while pos < len(text):
-            newline = text.find("\n", pos)
-            end = len(text) if newline < 0 else newline + 1
+            newline = _NEWLINE.search(text, pos)
+            end = len(text) if newline is None else newline.end()
             consumed = end
             yield text[pos:end]
             pos = end

@@ -7,6 +7,7 @@ through the Python reader. Both must load, quarantine and number every row the s
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 
@@ -14,6 +15,7 @@ import duckdb
 import pytest
 from helpers_ingest import FIXTURES, make_settings, query, run
 
+from pipeline import ingest as ingest_module
 from pipeline import readers, validate
 from pipeline.errors import LedgerError
 from pipeline.ingest import Ingestor
@@ -46,6 +48,8 @@ CASES = {
     ),
     "no_final_newline.csv": (MESSY.rstrip("\n").encode("utf-8"), True),
     "crlf.csv": (MESSY.replace("\n", "\r\n").encode("utf-8"), True),
+    # Lines ended by a lone carriage return (Excel for Mac's "CSV (Macintosh)"): read in Python.
+    "mac_cr.csv": (MESSY.replace("\n", "\r").encode("utf-8"), False),
     # A cell spanning two lines: its row numbers are the Python reader's.
     "multiline_cell.csv": (
         MESSY.replace('"占道经营, 劝离"', '"占道经营\n劝离"').encode("utf-8"),
@@ -155,6 +159,45 @@ def test_a_large_file_keeps_its_row_numbers(tmp_path, monkeypatch):
         "cast(substr(case_id, 2) as integer) + 2) as same from raw.cases",
     )
     assert check == {"n": rows - 2, "same": rows - 2}
+
+
+@pytest.mark.parametrize(
+    "name, data, in_place",
+    [
+        ("messy.csv", MESSY.encode("utf-8"), True),
+        ("crlf_bom.csv", b"\xef\xbb\xbf" + MESSY.replace("\n", "\r\n").encode("utf-8"), True),
+        # A quote above the header could open a cell spanning lines: the rows are copied.
+        ("quoted_title.csv", ('"台账, 2011"\n' + MESSY).encode("utf-8"), False),
+        ("bare_cr_title.csv", ("台账\r" + MESSY).encode("utf-8"), False),
+        # DuckDB reads no GBK: the rows are copied as UTF-8.
+        ("messy_gbk.csv", MESSY.encode("gb18030"), False),
+    ],
+)
+@pytest.mark.parametrize("links", [True, False])
+def test_a_utf8_file_is_read_in_place_past_the_lines_above_its_rows(
+    tmp_path, monkeypatch, name, data, in_place, links
+):
+    """DuckDB reads a UTF-8 file through a hard link, skipping the title lines, or a copy of its
+    rows where links fail (another file system): both load what the Python reader loads."""
+    path = tmp_path / name
+    path.write_bytes(data)
+    python = make_settings(tmp_path, monkeypatch, "python")
+    _ingest(python, path, monkeypatch, fast=False)
+    linked: list[str] = []
+    real_link = ingest_module.os.link
+
+    def link(src, dst):
+        if not links:
+            raise OSError(errno.EXDEV, "cross-device link")
+        linked.append(str(src))
+        return real_link(src, dst)
+
+    monkeypatch.setattr(ingest_module.os, "link", link)
+    fast = make_settings(tmp_path, monkeypatch, "fast")
+    assert _ingest(fast, path, monkeypatch, fast=True) == [True]
+    assert linked == ([str(path)] if in_place and links else [])
+    assert _contents(fast) == _contents(python)
+    assert _contents(python)["files"][0]["rows_loaded"] == 2
 
 
 # Rows that make MESSY longer than the decoded start of a large UTF-8 file (set small below).
