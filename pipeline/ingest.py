@@ -266,6 +266,7 @@ class Ingestor:
         inner, outer = hmac_pads(load_secret(settings.secret_file))
         con.execute("insert into id_key values (?, ?)", [inner, outer])
         con.execute("create or replace temp table src_offset (n integer)")
+        con.execute("create or replace temp table bad_rows (source_row integer)")
         for name, table in load_reference(settings.reference_dir).items():
             ddl = ", ".join(f"{quote_ident(c)} varchar" for c in table.columns)
             con.execute(f"create or replace temp table {quote_ident(name)} ({ddl})")
@@ -495,6 +496,24 @@ class Ingestor:
                 cast(null as varchar) as formula_cells
             from src_cells"""
         )
+        if offset is not None:
+            # Fetched by rowid: a filter on the computed source_row would scan every row.
+            self.con.execute(
+                """create or replace temp view src_bad as
+                select cast(rowid + (select n from src_offset) as integer) as source_row, *,
+                    cast(null as varchar) as formula_cells
+                from src_cells
+                where rowid in (select source_row - (select n from src_offset) from bad_rows)"""
+            )
+        else:
+            self._src_bad_filtered()
+
+    def _src_bad_filtered(self) -> None:
+        """The view `src_bad`: the rows of `src` that the table bad_rows names."""
+        self.con.execute(
+            "create or replace temp view src_bad as "
+            "select * from src where source_row in (select source_row from bad_rows)"
+        )
 
     def _src_from_frame(self, ledger: Ledger, frame: pd.DataFrame) -> None:
         """The view `src` over the table src_rows, filled from a frame of text cells (sheet_frame)."""
@@ -514,6 +533,7 @@ class Ingestor:
         con.execute("insert into src_rows by name select * from src_df")
         con.unregister("src_df")
         con.execute("create or replace temp view src as select * from src_rows")
+        self._src_bad_filtered()
 
     def _retire(self, old_id: str) -> None:
         for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
@@ -566,6 +586,11 @@ class Ingestor:
             where source_row not in (
                 select source_row from checked where skip or len(reasons) > 0)""",
             lineage,
+        )
+        # The quarantine reads the few rows it takes from `src_bad`, not a join with all of src.
+        con.execute("delete from bad_rows")
+        con.execute(
+            "insert into bad_rows select source_row from checked where not skip and len(reasons) > 0"
         )
         con.execute(self._quarantine_sql(ledger), [*lineage, ledger.name])
         report.rows_read, report.rows_skipped, report.rows_loaded, report.rows_quarantined = (
@@ -630,7 +655,7 @@ class Ingestor:
             )
             select ?, ?, ?, ?, s.source_row, ?, to_json(q.reasons),
                 to_json(struct_pack({", ".join(values)}))
-            from messages q join src s on s.source_row = q.source_row"""
+            from messages q join src_bad s on s.source_row = q.source_row"""
 
     def _record_file(self, report: FileReport, sha: str, size: int) -> None:
         self.con.execute(
