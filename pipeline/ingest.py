@@ -490,19 +490,12 @@ class Ingestor:
             if offset is not None
             else "row_number() over (order by rowid) + (select n from src_offset)"
         )
-        self.con.execute(
-            f"""create or replace temp view src as
-            select cast({row} as integer) as source_row, *,
-                cast(null as varchar) as formula_cells
-            from src_cells"""
-        )
+        columns = f"cast({row} as integer) as source_row, *, cast(null as varchar) as formula_cells"
+        self.con.execute(f"create or replace temp view src as select {columns} from src_cells")
         if offset is not None:
             # Fetched by rowid: a filter on the computed source_row would scan every row.
             self.con.execute(
-                """create or replace temp view src_bad as
-                select cast(rowid + (select n from src_offset) as integer) as source_row, *,
-                    cast(null as varchar) as formula_cells
-                from src_cells
+                f"""create or replace temp view src_bad as select {columns} from src_cells
                 where rowid in (select source_row - (select n from src_offset) from bad_rows)"""
             )
         else:
