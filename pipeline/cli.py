@@ -460,6 +460,23 @@ def templates(
     )
 
 
+def _usage_errors() -> tuple[type[Exception], ...]:
+    """Click's exception classes: a missing argument or a bad option is a usage message.
+
+    Typer 0.2x raises those of its own copy of Click (typer._click), not click's; both count.
+    """
+    import click
+
+    classes: list[type[Exception]] = [click.ClickException]
+    try:
+        from typer._click.exceptions import ClickException
+    except ImportError:  # an older typer uses click itself
+        pass
+    else:
+        classes.append(ClickException)
+    return tuple(classes)
+
+
 def main() -> None:
     """Console entry point: library errors become one message with a hint, never a traceback."""
     try:
@@ -475,9 +492,7 @@ def main() -> None:
         err.print("已取消 / aborted")
         sys.exit(130)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
+        if isinstance(exc, _usage_errors()):
             exc.show()
             sys.exit(exc.exit_code)
         if os.environ.get("PILOT_DEBUG"):

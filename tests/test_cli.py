@@ -173,3 +173,17 @@ def test_quality_on_a_missing_warehouse_is_one_clear_error(tmp_path):
         f"错误 / error: 仓库文件不存在 / warehouse not found: {tmp_path / 'w.duckdb'}\n"
         "提示 / hint: run `pilot run` (or `pilot ingest` then `pilot build`) first\n"
     )
+
+
+def test_a_missing_argument_or_bad_option_is_a_usage_message_not_an_internal_error(tmp_path):
+    for args, says in (
+        (("ingest",), "Missing argument"),
+        (("report", "--lang", "fr"), "Invalid value"),
+        (("build", "--no-such-option"), "No such option"),
+    ):
+        result = pilot(tmp_path, *args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert says in result.stderr, (args, result.stderr)
+        assert "Usage:" in result.stderr
+        assert "internal error" not in result.stderr
+        assert result.stdout == ""
