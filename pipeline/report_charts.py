@@ -97,39 +97,71 @@ def _finish(fig: go.Figure, title: str, height: int, top: int = 90) -> go.Figure
     return fig
 
 
+def _day(value: date | None) -> str | None:
+    """A date as plotly writes it in the page; a string is copied and checked far faster."""
+    return None if value is None else value.isoformat()
+
+
+def _markers(sizes: list[int], symbols: list[str]) -> dict:
+    """Per-point marker sizes and symbols, or one of each when every point has the same.
+
+    Most series have no notable change; one value for all their points keeps the page smaller
+    and plotly from checking every point's symbol.
+    """
+    if len(set(sizes)) <= 1 and len(set(symbols)) <= 1:
+        return {"size": sizes[0] if sizes else 5, "symbol": symbols[0] if symbols else "circle"}
+    return {"size": sizes, "symbol": symbols}
+
+
 def _axis_ref(i: int) -> str:
     return "" if i == 0 else str(i + 1)
 
 
 def add_events(fig: go.Figure, events: list[dict], panels: int, ncols: int, lang: str) -> None:
-    """Dated events as dotted vertical lines on every panel, labelled along the top row."""
+    """Dated events as dotted vertical lines on every panel, labelled along the top row.
+
+    The shapes and labels are set in one update: plotly's add_shape and add_annotation each
+    validate and copy every shape or label already there (at 20 events on 10 panels, most
+    of the time a page took to render).
+    """
     label_key = "label_zh" if lang == "zh" else "label_en"
+    shapes, annotations = [], []
     for event in events:
         x = event["event_date"].isoformat()
         for i in range(panels):
             ref = _axis_ref(i)
-            fig.add_shape(
-                type="line",
-                xref=f"x{ref}",
-                yref=f"y{ref} domain",
-                x0=x,
-                x1=x,
-                y0=0,
-                y1=1,
-                line={"color": "#888", "width": 1, "dash": "dot"},
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": f"x{ref}",
+                    "yref": f"y{ref} domain",
+                    "x0": x,
+                    "x1": x,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#888", "width": 1, "dash": "dot"},
+                }
             )
             if i < ncols:
-                fig.add_annotation(
-                    xref=f"x{ref}",
-                    yref=f"y{ref} domain",
-                    x=x,
-                    y=1,
-                    text=_e(event[label_key]),
-                    showarrow=False,
-                    xanchor="left",
-                    yanchor="top",
-                    font={"size": 10, "color": "#555"},
+                annotations.append(
+                    {
+                        "xref": f"x{ref}",
+                        "yref": f"y{ref} domain",
+                        "x": x,
+                        "y": 1,
+                        "text": _e(event[label_key]),
+                        "showarrow": False,
+                        "xanchor": "left",
+                        "yanchor": "top",
+                        "font": {"size": 10, "color": "#555"},
+                    }
                 )
+    if shapes:
+        # After the subplot titles, which are annotations too.
+        fig.update_layout(
+            shapes=[*fig.layout.shapes, *shapes],
+            annotations=[*fig.layout.annotations, *annotations],
+        )
 
 
 def small_multiples(
@@ -168,6 +200,11 @@ def small_multiples(
     approx_text = " ≈ " + i18n.text("approximate_hover", lang)
     views = (False, True) if title_per_10k else (False,)
     visible: list[bool] = []
+    # Plain dicts, added in one call: plotly validates a go.Scatter when it is made and again
+    # when it is added, and at 2,000 units a page has thousands of points per panel.
+    traces: list[dict] = []
+    trace_rows: list[int] = []
+    trace_cols: list[int] = []
     for per_10k in views:
         for i, metric in enumerate(metrics):
             measure = i18n.metric_unit(metric, lang)
@@ -199,24 +236,27 @@ def small_multiples(
                     notable = bool(change and change["is_notable"])
                     symbols.append("diamond" if notable else "circle")
                     sizes.append(11 if notable else 5)
-                fig.add_trace(
-                    go.Scatter(
-                        x=[r[x_key] for r in series],
-                        y=[r.get(column) for r in series],
-                        customdata=[[r.get(metric), n] for r, n in zip(series, notes)],
-                        name=unit_label(code, name, lang),
-                        legendgroup=code,
-                        showlegend=(i == 0 and not per_10k),
-                        mode="lines+markers",
-                        line={"color": colours[code], "width": 2},
-                        marker={"size": sizes, "symbol": symbols},
-                        hovertemplate=template,
-                        visible=not per_10k,
-                    ),
-                    row=i // ncols + 1,
-                    col=i % ncols + 1,
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "x": [_day(r[x_key]) for r in series],
+                        "y": [r.get(column) for r in series],
+                        "customdata": [[r.get(metric), n] for r, n in zip(series, notes)],
+                        "name": unit_label(code, name, lang),
+                        "legendgroup": code,
+                        "showlegend": i == 0 and not per_10k,
+                        "mode": "lines+markers",
+                        "line": {"color": colours[code], "width": 2},
+                        "marker": _markers(sizes, symbols),
+                        "hovertemplate": template,
+                        "visible": not per_10k,
+                    }
                 )
+                trace_rows.append(i // ncols + 1)
+                trace_cols.append(i % ncols + 1)
                 visible.append(not per_10k)
+    if traces:
+        fig.add_traces(traces, rows=trace_rows, cols=trace_cols)
 
     def axis_titles(per_10k: bool) -> dict[str, str]:
         return {
@@ -558,6 +598,10 @@ def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
     )
     colours = _colours(data.units)
     approx_text = " ≈ " + i18n.text("approximate_hover", lang)
+    # Plain dicts added in one call, as in small_multiples.
+    traces: list[dict] = []
+    trace_rows: list[int] = []
+    trace_cols: list[int] = []
     for i, (otype, measure) in enumerate(types):
         unit_measure = _e(i18n.metric_unit(otype.lower(), lang) or measure)
         row, col = i // ncols + 1, i % ncols + 1
@@ -568,56 +612,60 @@ def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
             if not series:
                 continue
             label = unit_label(code, name, lang)
-            fig.add_trace(
-                go.Scatter(
-                    x=[r["month_start"] for r in series],
-                    y=[r["cumulative_quantity"] for r in series],
-                    customdata=[
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [_day(r["month_start"]) for r in series],
+                    "y": [r["cumulative_quantity"] for r in series],
+                    "customdata": [
                         [r["quantity"], approx_text if r["cumulative_is_approximate"] else ""]
                         for r in series
                     ],
-                    name=label,
-                    legendgroup=code,
-                    showlegend=i == 0,
-                    mode="lines+markers",
-                    line={"color": colours[code]},
-                    marker={
+                    "name": label,
+                    "legendgroup": code,
+                    "showlegend": i == 0,
+                    "mode": "lines+markers",
+                    "line": {"color": colours[code]},
+                    "marker": {
                         "size": 6,
                         "symbol": [
                             "circle-open" if r["cumulative_is_approximate"] else "circle"
                             for r in series
                         ],
                     },
-                    hovertemplate=(
+                    "hovertemplate": (
                         f"<b>%{{fullData.name}}</b><br>%{{x|%Y-%m}}<br>"
                         f"{_e(i18n.text('cumulative', lang))}: %{{y:,}} {unit_measure}"
                         f" (+%{{customdata[0]:,}})%{{customdata[1]}}<extra></extra>"
                     ),
-                ),
-                row=row,
-                col=col,
+                }
             )
+            trace_rows.append(row)
+            trace_cols.append(col)
             target = series[-1]["target_quantity"]
             if target is not None:
-                fig.add_trace(
-                    go.Scatter(
-                        x=[series[0]["month_start"], series[-1]["target_date"]],
-                        y=[target, target],
-                        name=f"{label} {_e(i18n.text('target', lang))}",
-                        legendgroup=code,
-                        showlegend=False,
-                        mode="lines",
-                        line={"color": colours[code], "dash": "dash", "width": 1},
-                        hovertemplate=(
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "x": [_day(series[0]["month_start"]), _day(series[-1]["target_date"])],
+                        "y": [target, target],
+                        "name": f"{label} {_e(i18n.text('target', lang))}",
+                        "legendgroup": code,
+                        "showlegend": False,
+                        "mode": "lines",
+                        "line": {"color": colours[code], "dash": "dash", "width": 1},
+                        "hovertemplate": (
                             f"<b>{label}</b> {_e(i18n.text('target', lang))}: "
                             f"%{{y:,}} {unit_measure}<extra></extra>"
                         ),
-                    ),
-                    row=row,
-                    col=col,
+                    }
                 )
+                trace_rows.append(row)
+                trace_cols.append(col)
         fig.update_yaxes(title_text=unit_measure, rangemode="tozero", row=row, col=col)
         fig.update_xaxes(tickformat="%Y-%m", row=row, col=col)
+    if traces:
+        fig.add_traces(traces, rows=trace_rows, cols=trace_cols)
     for col in range(1, ncols + 1):
         fig.update_xaxes(title_text=_e(i18n.text("month", lang)), row=nrows, col=col)
     title = i18n.text("outputs_heading", lang)

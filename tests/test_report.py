@@ -14,7 +14,7 @@ import pytest
 
 from pipeline import report
 from pipeline.errors import PilotError, WarehouseError
-from pipeline.report_charts import monthly_figure
+from pipeline.report_charts import monthly_figure, small_multiples
 from pipeline.report_data import read_report_data
 from pipeline.settings import Settings
 
@@ -130,6 +130,58 @@ def test_monthly_figure_has_a_panel_per_metric_and_a_per_10k_toggle(built_settin
     assert "%{y:,}" in first.hovertemplate
     # The pilot start is drawn on every panel and labelled along the top.
     assert "试点启动" in [a.text for a in fig.layout.annotations]
+
+
+def test_small_multiples_mark_notable_months_and_draw_events_on_every_panel():
+    months = [date(2011, 8, 1), date(2011, 9, 1), date(2011, 10, 1)]
+    rows = [
+        {"unit_code": code, "period_start": m, "notices_issued": n, "disputes_found": n}
+        for code in ("A", "B")
+        for m, n in zip(months, (1, 7, 2))
+    ]
+    changes = {("A", months[1], "notices_issued"): {"z_score": 2.5, "is_notable": True}}
+    events = [
+        {"event_date": date(2011, 8, 1), "label_zh": "试点启动", "label_en": "start"},
+        {"event_date": date(2011, 9, 15), "label_zh": "集中宣传", "label_en": "campaign"},
+    ]
+    chart = small_multiples(
+        "t",
+        rows,
+        [("A", "甲"), ("B", "乙")],
+        ["notices_issued", "disputes_found"],
+        "zh",
+        x_key="period_start",
+        x_title="月",
+        x_format="%Y-%m",
+        title_abs="标题",
+        changes=changes,
+        events=events,
+    )
+    fig = chart.figure
+    notices_a, notices_b, disputes_a, _ = fig.data
+    assert list(notices_a.x) == ["2011-08-01", "2011-09-01", "2011-10-01"]
+    assert list(notices_a.marker.symbol) == ["circle", "diamond", "circle"]
+    assert list(notices_a.marker.size) == [5, 11, 5]
+    # A series without a notable change has one marker for all its points.
+    assert (notices_b.marker.symbol, notices_b.marker.size) == ("circle", 5)
+    assert (disputes_a.marker.symbol, disputes_a.marker.size) == ("circle", 5)
+    assert [(t.xaxis, t.yaxis) for t in fig.data] == [("x", "y")] * 2 + [("x2", "y2")] * 2
+    # A dotted line per event on each of the two panels; labels after the panel titles.
+    assert [(s.xref, s.x0) for s in fig.layout.shapes] == [
+        ("x", "2011-08-01"),
+        ("x2", "2011-08-01"),
+        ("x", "2011-09-15"),
+        ("x2", "2011-09-15"),
+    ]
+    texts = [a.text for a in fig.layout.annotations]
+    assert texts == [
+        "下发整改通知书",
+        "排查矛盾纠纷",
+        "试点启动",
+        "试点启动",
+        "集中宣传",
+        "集中宣传",
+    ]
 
 
 def test_download_link_holds_the_chart_rows(site):
