@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from html import escape
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from . import i18n
@@ -84,12 +86,36 @@ def _colours(units: Sequence[tuple[str, str]]) -> dict[str, str]:
     return colours
 
 
+@contextmanager
+def _white_template() -> Iterator[None]:
+    """plotly_white as the template of the figures made inside.
+
+    plotly gives a new figure its default template without checking it; set afterwards with
+    update_layout, the same template is checked and copied again for every figure.
+    """
+    saved = pio.templates.default
+    pio.templates.default = "plotly_white"
+    try:
+        yield
+    finally:
+        pio.templates.default = saved
+
+
+def _figure(*data) -> go.Figure:
+    with _white_template():
+        return go.Figure(*data)
+
+
+def _subplots(**kwargs) -> go.Figure:
+    with _white_template():
+        return make_subplots(**kwargs)
+
+
 def _finish(fig: go.Figure, title: str, height: int, top: int = 90) -> go.Figure:
     fig.update_layout(
         title={"text": _e(title), "x": 0, "xanchor": "left"},
         height=height,
         font={"family": FONT_STACK},
-        template="plotly_white",
         hovermode="closest",
         margin={"t": top, "l": 70, "r": 30, "b": 60},
         legend={"orientation": "h", "x": 1, "xanchor": "right", "y": 1.02, "yanchor": "bottom"},
@@ -183,7 +209,7 @@ def small_multiples(
 ) -> Chart:
     """One panel per metric, a line per unit; with title_per_10k, buttons switch to per 10k."""
     nrows = math.ceil(len(metrics) / ncols)
-    fig = make_subplots(
+    fig = _subplots(
         rows=nrows,
         cols=ncols,
         shared_xaxes=True,
@@ -397,7 +423,7 @@ def patrols_figure(data, lang: str) -> Chart:
 
 
 def issues_rate_figure(data, lang: str) -> Chart:
-    fig = go.Figure()
+    fig = _figure()
     colours = _colours(data.units)
     unit = i18n.text("issues_rate_unit", lang)
     for code, name in data.units:
@@ -448,7 +474,7 @@ def grid_heatmaps(data, lang: str) -> list[Chart]:
         ]
         labels = [_e(g if lang == "en" else f"{g} {n or ''}".strip()) for g, n in grids]
         measure = i18n.metric_unit("patrols", lang)
-        fig = go.Figure(
+        fig = _figure(
             go.Heatmap(
                 x=weeks,
                 y=labels,
@@ -481,7 +507,7 @@ def notices_figure(data, lang: str) -> Chart:
     totals = [r for r in data.totals if r["unit_code"] in {c for c, _ in data.compared}]
     names = {c: n for c, n in data.compared}
     x = [unit_label(r["unit_code"], names[r["unit_code"]], lang) for r in totals]
-    fig = go.Figure()
+    fig = _figure()
     measure = i18n.metric_unit("notices_issued", lang)
     for metric, colour in (("notices_issued", "#6baed6"), ("notices_complied_on_time", "#08519c")):
         fig.add_trace(
@@ -517,7 +543,7 @@ def referrals_figure(data, lang: str) -> Chart | None:
     colours = _colours(data.compared)
     dept_index = {c: len(units) + i for i, (c, _) in enumerate(depts)}
     measure = i18n.metric_unit("referrals_made", lang)
-    fig = go.Figure(
+    fig = _figure(
         go.Sankey(
             node={
                 "label": labels,
@@ -553,7 +579,7 @@ def case_mix_figure(data, lang: str) -> Chart:
             categories.append((r["category_code"], r["category"]))
     at = {(r["unit_code"], r["category_code"]): r["cases_found"] for r in data.case_mix}
     measure = i18n.metric_unit("cases_found", lang)
-    fig = go.Figure()
+    fig = _figure()
     for code, cat in categories:
         fig.add_trace(
             go.Bar(
@@ -589,7 +615,7 @@ def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
         )
         for code, measure in types
     ]
-    fig = make_subplots(
+    fig = _subplots(
         rows=nrows,
         cols=ncols,
         vertical_spacing=min(0.3 / nrows, 0.1),
@@ -689,7 +715,7 @@ def quality_figure(data, lang: str) -> Chart | None:
         return None
     y = [_e(f"{r['file_name']} ({r['status']})") for r in data.files]
     rows_unit = i18n.text("rows", lang)
-    fig = go.Figure()
+    fig = _figure()
     for column, colour in (
         ("rows_loaded", "#2ca02c"),
         ("rows_quarantined", "#d62728"),
@@ -735,7 +761,7 @@ def catalogue_figure(data, lang: str, table_units: Sequence[tuple[str, str]]) ->
     y = [_e(code if lang == "en" else f"{code} {name}") for code, name in items]
     measure = i18n.metric_unit("cases_found", lang)
     z = [[at.get((code, u), 0) for u, _ in table_units] for code, _ in items]
-    fig = go.Figure(
+    fig = _figure(
         go.Heatmap(
             x=x,
             y=y,

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import duckdb
+import plotly.io as pio
 import pytest
 
 from pipeline import report
@@ -158,6 +159,9 @@ def test_small_multiples_mark_notable_months_and_draw_events_on_every_panel():
         events=events,
     )
     fig = chart.figure
+    # The report's template, without changing plotly's default for anyone else.
+    assert fig.layout.template.layout.plot_bgcolor == "white"
+    assert pio.templates.default == "plotly"
     notices_a, notices_b, disputes_a, _ = fig.data
     assert list(notices_a.x) == ["2011-08-01", "2011-09-01", "2011-10-01"]
     assert list(notices_a.marker.symbol) == ["circle", "diamond", "circle"]
