@@ -12,7 +12,9 @@ import duckdb
 import pytest
 from helpers_privacy import PLANTED, PRIVACY_FIXTURES, artefact_text, demo_personal_values, leaks
 
+from pipeline.errors import PilotError
 from pipeline.ingest import ingest
+from pipeline.privacy import load_secret
 from pipeline.settings import PROJECT_ROOT, Settings
 
 PILOT = [sys.executable, "-m", "pipeline.cli"]
@@ -162,3 +164,73 @@ def test_the_warehouse_and_snapshot_hold_no_personal_data(everything):
     published = tmp / "wh.published"
     for path in [tmp / "wh.duckdb", *published.glob("snapshot-*.duckdb")]:
         assert leaks(text_columns(path), values) == [], path
+
+
+def test_a_new_secret_is_64_random_hex_digits_readable_by_its_owner_only(tmp_path):
+    path = tmp_path / "config" / "secret.key"
+    secret = load_secret(path)
+    assert len(secret) == 32
+    assert path.read_text() == secret.hex()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert load_secret(path) == secret
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "密钥太短 / the secret in {path} is too short: 0 bits, at least 128"),
+        ("ab", "密钥太短 / the secret in {path} is too short: 8 bits, at least 128"),
+        (
+            "my secret passphrase",
+            "密钥文件内容无效 / the secret file {path} does not hold a key in hexadecimal digits",
+        ),
+    ],
+)
+def test_a_secret_anyone_could_guess_is_refused(tmp_path, content, message):
+    path = tmp_path / "secret.key"
+    path.write_text(content)
+    with pytest.raises(PilotError) as failure:
+        load_secret(path)
+    assert failure.value.message == message.format(path=path)
+    assert "restore it from your backup" in failure.value.hint
+
+
+def test_a_secret_typed_in_as_32_hex_digits_is_accepted(tmp_path):
+    path = tmp_path / "secret.key"
+    path.write_text("00112233445566778899aabbccddeeff\n")
+    assert load_secret(path) == bytes.fromhex("00112233445566778899aabbccddeeff")
+
+
+def test_a_secret_file_that_is_a_folder_is_one_clear_error(tmp_path):
+    with pytest.raises(PilotError) as failure:
+        load_secret(tmp_path)
+    assert failure.value.message.startswith(
+        f"无法读取或创建密钥文件 / cannot read or create the secret file {tmp_path}: "
+    )
+
+
+def test_ingest_with_an_empty_secret_file_loads_nothing(tmp_path):
+    secret = tmp_path / "secret.key"
+    secret.write_text("")
+    ledger = Path(__file__).parent / "fixtures" / "cases" / "valid" / "personal_data.csv"
+    env = {**os.environ, "PILOT_SECRET_FILE": str(secret), "COLUMNS": "200"}
+    warehouse = tmp_path / "w.duckdb"
+    result = subprocess.run(
+        [*PILOT, "--warehouse", str(warehouse), "-q", "ingest", str(ledger)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"错误 / error: 密钥太短 / the secret in {secret} is too short")
+    if warehouse.exists():
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            tables = con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'raw'"
+            ).fetchall()
+            for (table,) in tables:
+                assert con.execute(f'select count(*) from raw."{table}"').fetchone() == (0,), table
+        finally:
+            con.close()
