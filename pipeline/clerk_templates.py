@@ -200,17 +200,34 @@ def template_name(ledger: Ledger, unit: str | None = None) -> str:
 
 
 def write_templates(
-    settings: Settings, out_dir: Path, unit: str | None = None, rows: int = TEMPLATE_ROWS
+    settings: Settings,
+    out_dir: Path,
+    unit: str | None = None,
+    rows: int = TEMPLATE_ROWS,
+    overwrite: bool = False,
 ) -> list[Path]:
-    """Write one template workbook per ledger into out_dir and return their paths."""
+    """Write one template workbook per ledger into out_dir and return their paths.
+
+    A template has the name a clerk keeps the filled ledger under, so files already there are
+    left alone (PilotError naming them) unless `overwrite`.
+    """
     lists = ReferenceLists.read(settings.reference_dir, unit)
     out_dir = Path(out_dir)
+    paths = [
+        out_dir / template_name(ledger, unit and lists.units.unit_code[0])
+        for ledger in LEDGERS.values()
+    ]
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        raise PilotError(
+            "文件已存在，未覆盖 / not overwriting existing file(s): "
+            + ", ".join(str(p) for p in existing),
+            hint="write the templates to another folder, or add --force to replace these files "
+            "(what was filled in them is lost)",
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for ledger in LEDGERS.values():
-        path = out_dir / template_name(ledger, unit and lists.units.unit_code[0])
+    for ledger, path in zip(LEDGERS.values(), paths):
         build_workbook(ledger, lists, unit=unit is not None, rows=rows).save(path)
-        paths.append(path)
     return paths
 
 

@@ -449,11 +449,15 @@ def templates(
         str | None,
         typer.Option("--unit", help="预填的单位代码 / unit code to pre-fill (e.g. XHY)"),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="覆盖同名文件 / replace files of the same name"),
+    ] = False,
 ) -> None:
     """生成台账填报模板 / write Excel templates of the three ledgers for clerks."""
     from .clerk_templates import write_templates
 
-    files = write_templates(state.settings, out_dir, unit=unit)
+    files = write_templates(state.settings, out_dir, unit=unit, overwrite=force)
     out.print(
         f"已生成 {len(files)} 个台账模板 / wrote {len(files)} ledger templates to {out_dir}",
         soft_wrap=True,

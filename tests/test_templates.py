@@ -374,3 +374,25 @@ def test_cli_writes_templates(tmp_path):
         ["ZBB_案件台账.xlsx", "ZBB_巡查日志.xlsx", "ZBB_宣传及专项活动台账.xlsx"]
     )
     assert f"已生成 3 个台账模板 / wrote 3 ledger templates to {tmp_path}" in result.output
+
+
+def test_templates_never_overwrite_a_filled_ledger_unless_forced(settings, tmp_path):
+    filled = tmp_path / "ZBB_案件台账.xlsx"
+    filled.write_bytes(b"a clerk's filled ledger")
+    with pytest.raises(PilotError) as failure:
+        write_templates(settings, tmp_path, unit="ZBB")
+    assert failure.value.message == (
+        f"文件已存在，未覆盖 / not overwriting existing file(s): {filled}"
+    )
+    assert "--force" in failure.value.hint
+    # Nothing was written, not even the templates that had no file in the way.
+    assert [p.name for p in tmp_path.iterdir()] == [filled.name]
+    assert filled.read_bytes() == b"a clerk's filled ledger"
+
+    result = CliRunner().invoke(app, ["templates", str(tmp_path), "--unit", "ZBB"])
+    assert result.exit_code == 1
+    assert filled.read_bytes() == b"a clerk's filled ledger"
+
+    result = CliRunner().invoke(app, ["templates", str(tmp_path), "--unit", "ZBB", "--force"])
+    assert result.exit_code == 0, result.output
+    assert filled.read_bytes().startswith(b"PK")  # now the template workbook
