@@ -130,7 +130,28 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
             found.append(path)
         else:
             raise PilotError(f"找不到文件或文件夹 / no such file or folder: {path}")
-    return found
+    return _one_file_per_name(found)
+
+
+def _one_file_per_name(found: list[Path]) -> list[Path]:
+    """The files, each once; two different files of one name are refused before any is read.
+
+    A file replaces the loaded rows of the file of the same name before it (a clerk sends the
+    whole ledger again), so of XHY/巡查日志.csv and XJ/巡查日志.csv one would withdraw the other.
+    """
+    by_name: dict[str, Path] = {}
+    files: list[Path] = []
+    for path in found:
+        first = by_name.setdefault(path.name, path)
+        if first is path:
+            files.append(path)
+        elif first.resolve() != path.resolve():
+            raise PilotError(
+                f"同名文件 / two files named {path.name}: {first} and {path}",
+                hint="a file replaces the earlier version of the same name, so one would "
+                "replace the other: put the unit code in each name (e.g. XHY_巡查日志.csv)",
+            )
+    return files
 
 
 def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import openpyxl
 from helpers_ingest import fixture
 from typer.main import get_command
@@ -99,6 +100,33 @@ def test_ingest_failed_workbook_message_keeps_the_sheet_name(tmp_path):
         "错误 / error: bad.xlsx [sheet1]: 第 1 行的表头缺少必填列 / "
         "header on row 1 lacks required column(s): 发现日期（found_date）\n"
     )
+
+
+def test_two_files_of_one_name_are_refused_before_either_is_read(tmp_path):
+    ledger = fixture("patrols", "valid", "officer_separators_and_times.csv").read_bytes()
+    for unit in ("XHY", "XJ"):
+        (tmp_path / unit).mkdir()
+        (tmp_path / unit / "巡查日志.csv").write_bytes(ledger)
+    result = pilot(tmp_path, "ingest", str(tmp_path / "XHY"), str(tmp_path / "XJ"))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"错误 / error: 同名文件 / two files named 巡查日志.csv: {tmp_path / 'XHY' / '巡查日志.csv'}"
+        f" and {tmp_path / 'XJ' / '巡查日志.csv'}\n"
+        "提示 / hint: a file replaces the earlier version of the same name, so one would replace "
+        "the other: put the unit code in each name (e.g. XHY_巡查日志.csv)\n"
+    )
+    assert not (tmp_path / "w.duckdb").exists()
+    # The same file named twice is one file.
+    same = str(tmp_path / "XHY" / "巡查日志.csv")
+    result = pilot(tmp_path, "--quiet", "ingest", same, str(tmp_path / "XHY"))
+    assert (result.returncode, result.stderr) == (0, "")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        assert con.execute(
+            "select count(*), count(distinct file_name) from raw.files"
+        ).fetchone() == (1, 1)
+    finally:
+        con.close()
 
 
 def test_ingest_good_files_exit_0_and_report_quarantine(tmp_path):
