@@ -183,6 +183,8 @@ def run(
     """入库、构建、出报告 / ingest, build and report in one go."""
     from .report import write_report
 
+    # The report's folder is made first: a path that cannot be one fails before the ingest.
+    Path(out_dir or state.settings.reports_dir).expanduser().mkdir(parents=True, exist_ok=True)
     ok = _ingest(paths or [state.settings.demo_dir], "run")
     _build()
     index = write_report(state.settings, out_dir=out_dir, lang=lang.value)
@@ -489,6 +491,18 @@ def main() -> None:
         err.print(f"错误 / error: {exc.message}", highlight=False, markup=False)
         if exc.hint:
             err.print(f"提示 / hint: {exc.hint}", highlight=False, markup=False)
+        sys.exit(1)
+    except OSError as exc:
+        # A path the user gave (--out, a folder, a file) that cannot be written or read.
+        if os.environ.get("PILOT_DEBUG"):
+            raise
+        where = f" {exc.filename}" if exc.filename else ""
+        err.print(
+            f"错误 / error: 无法读写 / cannot read or write{where}: {exc.strerror or exc}",
+            highlight=False,
+            markup=False,
+        )
+        err.print("提示 / hint: check the path and that you may write there", markup=False)
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

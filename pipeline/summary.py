@@ -927,7 +927,7 @@ def build_summary(
         "label": lambda metric: i18n.metric_label(metric, lang),
         "low_notice_compliance": LOW_NOTICE_COMPLIANCE,
     }
-    markdown = env.get_template(DOCUMENT_TEMPLATE).render(context)
+    markdown = _render(env, DOCUMENT_TEMPLATE, context)
     markdown = re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
     blocks = parse_blocks(markdown)
     title = next((b[1] for b in blocks if b[0] == "title"), "")
@@ -957,9 +957,31 @@ def to_html(summary: Summary) -> str:
         key: "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
         for key, chart in summary.charts.items()
     }
-    return env.get_template(PAGE_TEMPLATE).render(
-        blocks=summary.blocks, images=images, title=summary.title, lang=summary.lang
+    return _render(
+        env,
+        PAGE_TEMPLATE,
+        {"blocks": summary.blocks, "images": images, "title": summary.title, "lang": summary.lang},
     )
+
+
+def _render(env, name: str, context: dict) -> str:
+    """A template rendered; a mistake in one (a user's own, with --template) names it."""
+    from jinja2 import TemplateError, TemplateSyntaxError
+
+    try:
+        return env.get_template(name).render(context)
+    except TemplateError as exc:
+        where = name
+        if isinstance(exc, TemplateSyntaxError):
+            where = f"{exc.filename or exc.name or name}, line {exc.lineno}"
+        else:
+            template = env.get_template(name)
+            where = template.filename or name
+        raise PilotError(
+            f"模板有误 / error in template {where}: {exc.message or type(exc).__name__}",
+            hint="fix the template in the --template folder, or remove it there to use the "
+            "built-in one",
+        ) from exc
 
 
 def _east_asian(style, font: str) -> None:

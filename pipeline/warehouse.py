@@ -150,7 +150,13 @@ def connect(
             f"仓库文件不存在 / warehouse not found: {path}",
             hint="run `pilot run` (or `pilot ingest` then `pilot build`) first",
         )
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseError(
+            f"无法创建仓库文件夹 / cannot create the warehouse's folder {path.parent}: "
+            f"{exc.strerror or exc}"
+        ) from exc
     try:
         if read_dir is None:
             config = DUCKDB_CONFIG_WITH_FILES if allow_files else DUCKDB_CONFIG
@@ -175,4 +181,9 @@ def connect(
                 f"仓库正被另一进程使用 / warehouse busy: {path}",
                 hint="another pilot command or a notebook holds it; close it and try again",
             ) from exc
-        raise
+        raise WarehouseError(
+            f"无法打开仓库文件 / cannot open the warehouse {path}: "
+            + str(exc).removeprefix("IO Error: "),
+            hint="--warehouse (or PILOT_WAREHOUSE) names the DuckDB file pilot keeps: "
+            "one it made, or a new file in a folder you can write",
+        ) from exc

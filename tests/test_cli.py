@@ -215,3 +215,47 @@ def test_a_missing_argument_or_bad_option_is_a_usage_message_not_an_internal_err
         assert "Usage:" in result.stderr
         assert "internal error" not in result.stderr
         assert result.stdout == ""
+
+
+def test_a_path_that_cannot_be_used_is_one_clear_error_naming_it(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    not_a_db = tmp_path / "not_a_db.duckdb"
+    not_a_db.write_text("hello")
+    for args, message in (
+        (
+            ("templates", str(a_file)),
+            f"错误 / error: 无法读写 / cannot read or write {a_file}: File exists\n",
+        ),
+        (
+            ("demo", str(a_file / "demo")),
+            f"错误 / error: 无法读写 / cannot read or write {a_file / 'demo'}: Not a directory\n",
+        ),
+        (
+            ("--warehouse", str(not_a_db), "quality"),
+            (
+                f"错误 / error: 无法打开仓库文件 / cannot open the warehouse {not_a_db}: The file "
+                f'"{not_a_db}" exists, but it is not a valid DuckDB database file!\n'
+            ),
+        ),
+        (
+            ("--warehouse", str(tmp_path), "quality"),
+            (
+                f"错误 / error: 无法打开仓库文件 / cannot open the warehouse {tmp_path}: "
+                f'Could not read from file "{tmp_path}": Is a directory\n'
+            ),
+        ),
+    ):
+        result = pilot(tmp_path, *args)
+        assert result.returncode == 1, (args, result.stderr)
+        assert result.stderr.startswith(message), (args, result.stderr)
+        assert "internal error" not in result.stderr
+
+
+def test_run_with_a_report_folder_it_cannot_make_fails_before_the_ingest(tmp_path):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    result = pilot(tmp_path, "run", "--out", str(a_file))
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"错误 / error: 无法读写 / cannot read or write {a_file}: ")
+    assert not (tmp_path / "w.duckdb").exists()

@@ -298,6 +298,25 @@ def test_unknown_unit_and_missing_template_are_clear_errors(demo_settings, tmp_p
     assert err.value.message == f"模板文件夹不存在 / template folder not found: {tmp_path / 'none'}"
 
 
+def test_a_mistake_in_ones_own_template_names_the_template_and_line(demo_settings, tmp_path):
+    template = tmp_path / "tpl"
+    template.mkdir()
+    document = template / "document.md.j2"
+    document.write_text("# 标题\n\n{{ 1 + }}\n", encoding="utf-8")
+    with pytest.raises(PilotError) as err:
+        build_summary(demo_settings, template_dir=template, charts=False)
+    assert err.value.message == (
+        f"模板有误 / error in template {document}, line 3: unexpected 'end of print statement'"
+    )
+    assert "--template" in err.value.hint
+    document.write_text("# 标题\n\n{{ no_such_figure }}\n", encoding="utf-8")
+    with pytest.raises(PilotError) as err:
+        build_summary(demo_settings, template_dir=template, charts=False)
+    assert err.value.message == (
+        f"模板有误 / error in template {document}: 'no_such_figure' is undefined"
+    )
+
+
 def test_cli_summary(demo_settings, tmp_path):
     env = {**os.environ, "PILOT_SECRET_FILE": str(tmp_path / "secret.key")}
     out = tmp_path / "s.md"
