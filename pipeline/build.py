@@ -243,7 +243,10 @@ def build_and_publish(
     from .lock import writer_lock
     from .publish import publish, record_build
 
+    if not settings.warehouse.exists():
+        _nothing_ingested(settings)
     with writer_lock(settings, on_wait=on_wait):
+        _check_ingested(settings)
         fingerprint = inputs_fingerprint(settings)
         if fingerprint is not None and fingerprint == _published_fingerprint(settings):
             return BuildResult(nodes=(), elapsed_seconds=0.0)
@@ -257,6 +260,28 @@ def build_and_publish(
         if fingerprint is not None:
             fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
     return result
+
+
+def _check_ingested(settings: Settings) -> None:
+    """A build needs the raw schema an ingest makes: without it, one error, not dbt's 145."""
+    from .warehouse import connect, has_raw_files
+
+    con = connect(settings, read_only=True)
+    try:
+        ingested = has_raw_files(con)
+    finally:
+        con.close()
+    if not ingested:
+        _nothing_ingested(settings)
+
+
+def _nothing_ingested(settings: Settings) -> None:
+    from .errors import WarehouseError
+
+    raise WarehouseError(
+        f"尚未入库任何台账 / nothing ingested yet into {settings.warehouse}",
+        hint="run `pilot ingest FILES` first, or `pilot run` for the demo ledgers",
+    )
 
 
 # What a build reads besides the raw schema: the dbt project, its models, macros, tests and seeds.

@@ -247,10 +247,20 @@ def export(
     what: Annotated[ExportWhat, typer.Argument(help="metrics | outputs | referrals")],
     period: Annotated[Period, typer.Option(help="统计周期 / period")] = Period.month,
     date_from: Annotated[
-        str | None, typer.Option("--from", help="起始日期 / from date (YYYY-MM-DD)")
+        str | None,
+        typer.Option(
+            "--from",
+            help="起始日期：周期的开始日不早于此日；all 则为区间起点 / from date (YYYY-MM-DD): "
+            "periods that start on or after it; with --period all, the range's first day",
+        ),
     ] = None,
     date_to: Annotated[
-        str | None, typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")
+        str | None,
+        typer.Option(
+            "--to",
+            help="截止日期：周期的开始日不晚于此日；all 则为区间终点 / to date (YYYY-MM-DD): "
+            "periods that start on or before it; with --period all, the range's last day",
+        ),
     ] = None,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="格式 / format")] = ExportFormat.csv,
     out_file: Annotated[

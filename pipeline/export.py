@@ -82,6 +82,22 @@ def parse_date(value: str | date | None) -> date | None:
     )
 
 
+def date_range(
+    given_from: date | None, given_to: date | None, first: date, last: date
+) -> tuple[date, date]:
+    """[--from, --to], a side not given being the first or last day with data; never reversed."""
+    d_from, d_to = given_from or first, given_to or last
+    if d_from > d_to:
+        raise PilotError(
+            f"起始日期晚于结束日期 / --from {d_from.isoformat()}"
+            + (" (the first day with data)" if given_from is None else "")
+            + f" is after --to {d_to.isoformat()}"
+            + (" (the last day with data)" if given_to is None else ""),
+            hint=f"the data run from {first.isoformat()} to {last.isoformat()}",
+        )
+    return d_from, d_to
+
+
 def _check_choice(value: str, choices: Sequence[str], zh: str, en: str) -> str:
     if value not in choices:
         raise PilotError(f"无效{zh} / invalid {en}: {value} (use one of {', '.join(choices)})")
@@ -133,17 +149,13 @@ def read(
     source = SOURCES[_check_choice(what, tuple(SOURCES), "导出内容", "export")]
     _check_choice(period, PERIODS, "周期", "period")
     d_from, d_to = parse_date(date_from), parse_date(date_to)
-    if d_from and d_to and d_from > d_to:
-        raise PilotError(
-            f"起始日期晚于结束日期 / date_from {d_from.isoformat()} is after "
-            f"date_to {d_to.isoformat()}"
-        )
+    if d_from and d_to:
+        date_range(d_from, d_to, d_from, d_to)
     con = open_reporting(settings)
     try:
         if period == "all" and (d_from or d_to):
             if d_from is None or d_to is None:
-                start, end = pilot_bounds(con)
-                d_from, d_to = d_from or start, d_to or end
+                d_from, d_to = date_range(d_from, d_to, *pilot_bounds(con))
             sql = f"select * from {source.macro}(?, ?) order by {source.order_by}"
             names, rows = fetch(con, sql, [d_from, d_to], source.macro)
         else:

@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from .errors import PilotError, WarehouseError
-from .export import fetch, parse_date
+from .export import date_range, fetch, parse_date
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
 from .warehouse import quote_ident
@@ -177,12 +177,7 @@ def read_report_data(
     try:
         first, last = _bounds(con)
         chosen = d_from is not None or d_to is not None
-        d_from, d_to = d_from or first, d_to or last
-        if d_from > d_to:
-            raise PilotError(
-                f"起始日期晚于结束日期 / date_from {d_from.isoformat()} is after "
-                f"date_to {d_to.isoformat()}"
-            )
+        d_from, d_to = date_range(d_from, d_to, first, last)
         unit_count = _select(
             con,
             f"select count(*) as n from {METRICS_REL} where period = ? and unit_code <> ?",

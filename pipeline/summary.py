@@ -19,7 +19,7 @@ from typing import Any
 
 from . import i18n
 from .errors import PilotError
-from .export import fetch, parse_date, pilot_bounds
+from .export import date_range, fetch, parse_date, pilot_bounds
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
 
@@ -279,12 +279,7 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
     con = open_reporting(settings)
     try:
         start, end = pilot_bounds(con)
-        d_from, d_to = d_from or start, d_to or end
-        if d_from > d_to:
-            raise PilotError(
-                f"起始日期晚于结束日期 / date_from {d_from.isoformat()} is after "
-                f"date_to {d_to.isoformat()}"
-            )
+        d_from, d_to = date_range(d_from, d_to, start, end)
         units = _records(
             *fetch(
                 con, f"select * from {UNITS_REL} order by is_pilot_total, unit_code", [], UNITS_REL

@@ -259,3 +259,20 @@ def test_run_with_a_report_folder_it_cannot_make_fails_before_the_ingest(tmp_pat
     assert result.returncode == 1
     assert result.stderr.startswith(f"错误 / error: 无法读写 / cannot read or write {a_file}: ")
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_build_before_any_ingest_says_so_and_records_no_failed_build(tmp_path):
+    result = pilot(tmp_path, "build")
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"错误 / error: 尚未入库任何台账 / nothing ingested yet into {tmp_path / 'w.duckdb'}\n"
+        "提示 / hint: run `pilot ingest FILES` first, or `pilot run` for the demo ledgers\n"
+    )
+    assert not (tmp_path / "w.duckdb").exists()
+    assert not (tmp_path / "w.published").exists()
+    # A warehouse made by hand, without the raw schema an ingest makes, gets the same answer.
+    duckdb.connect(str(tmp_path / "w.duckdb")).close()
+    result = pilot(tmp_path, "build")
+    assert result.returncode == 1
+    assert "nothing ingested yet" in result.stderr
+    assert not (tmp_path / "w.published" / "last_build.json").exists()

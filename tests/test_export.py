@@ -256,6 +256,35 @@ def test_injection_in_a_date_is_an_invalid_date(settings):
     con.close()
 
 
+def test_a_range_reversed_by_the_data_bounds_is_an_error_not_a_backwards_period(settings):
+    # The data of the hand-made warehouse run from 2011-08-01 to its last day.
+    first, last = read_bounds(settings)
+    with pytest.raises(PilotError) as exc:
+        export(settings, "metrics", period="all", date_from="2030-01-01")
+    assert exc.value.message == (
+        "起始日期晚于结束日期 / --from 2030-01-01 is after --to "
+        f"{last.isoformat()} (the last day with data)"
+    )
+    assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
+    with pytest.raises(PilotError) as exc:
+        export(settings, "outputs", period="all", date_to="2000-01-01")
+    assert exc.value.message == (
+        f"起始日期晚于结束日期 / --from {first.isoformat()} (the first day with data) "
+        "is after --to 2000-01-01"
+    )
+
+
+def read_bounds(settings):
+    from pipeline.export import pilot_bounds
+    from pipeline.publish import open_reporting
+
+    con = open_reporting(settings)
+    try:
+        return pilot_bounds(con)
+    finally:
+        con.close()
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -272,7 +301,7 @@ def test_injection_in_a_date_is_an_invalid_date(settings):
         ({"date_to": "2011/08/01"}, "无效日期 / invalid date: 2011/08/01 (use YYYY-MM-DD)"),
         (
             {"date_from": "2012-01-01", "date_to": "2011-12-31"},
-            "起始日期晚于结束日期 / date_from 2012-01-01 is after date_to 2011-12-31",
+            "起始日期晚于结束日期 / --from 2012-01-01 is after --to 2011-12-31",
         ),
         ({"fmt": "xlsx"}, "xlsx 格式需要输出文件 / xlsx needs an output file"),
     ],
