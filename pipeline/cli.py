@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
+from rich.table import Column, Table
 from rich.text import Text
 
 from .errors import PilotError
@@ -103,8 +103,14 @@ def _progress() -> Progress:
 
 def _ingest(paths: list[Path], command: str) -> bool:
     from .ingest import find_files, ingest
+    from .readers import READERS
 
     files = find_files(paths)
+    if not files:
+        raise PilotError(
+            "没有找到台账文件 / no ledger files in: " + ", ".join(str(p) for p in paths),
+            hint="ledgers are " + ", ".join(READERS) + " files; name them or their folder",
+        )
     with _progress() as progress:
         task = progress.add_task("入库 / ingest", total=len(files))
 
@@ -114,9 +120,10 @@ def _ingest(paths: list[Path], command: str) -> bool:
         result = ingest(
             state.settings, files, progress=advance, command=command, on_wait=_say_waiting
         )
+    # Long names wrap rather than end in "…" (a log written to a file is 80 columns wide).
     table = Table(
-        "文件 / file",
-        "状态 / status",
+        Column("文件 / file", overflow="fold"),
+        Column("状态 / status", overflow="fold"),
         "读取 read",
         "入库 loaded",
         "隔离 quarantined",
@@ -126,8 +133,9 @@ def _ingest(paths: list[Path], command: str) -> bool:
     for f in result.files:
         status = f.status + (f" ({f.duplicate_of})" if f.duplicate_of else "")
         table.add_row(
-            f.path.name,
-            status,
+            # Text: a file named XHY_[red]台账.csv is shown as it is named, not as rich markup.
+            Text(f.path.name),
+            Text(status),
             str(f.total("rows_read")),
             str(f.total("rows_loaded")),
             str(f.total("rows_quarantined")),
@@ -291,7 +299,8 @@ def quality(
         QualityFormat, typer.Option("--format", help="table | json | xlsx")
     ] = QualityFormat.table,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="xlsx 输出文件 / workbook to write (--format xlsx)")
+        Path | None,
+        typer.Option("--out", help="输出文件 / file to write (--format xlsx or json)"),
     ] = None,
 ) -> None:
     """数据质量：每个文件的读取、入库、隔离、跳过行数及隔离原因 / per-file accounting and quarantine."""
@@ -303,9 +312,19 @@ def quality(
             "--format xlsx 需要 --out 文件 / --format xlsx needs --out FILE",
             hint="e.g. pilot quality --format xlsx --out 隔离行.xlsx",
         )
+    if fmt is QualityFormat.table and out_file is not None:
+        raise PilotError(
+            "--out 用于 xlsx 或 json 格式 / --out writes --format xlsx or json; the table is printed",
+            hint="e.g. pilot quality --format json --out quality.json",
+        )
     data = read_quality(state.settings)
     if fmt is QualityFormat.json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+        if out_file is None:
+            sys.stdout.write(text)
+        else:
+            out_file.write_text(text, encoding="utf-8")
+            out.print(f"已写出 / wrote {out_file}", markup=False, highlight=False)
         return
     if fmt is QualityFormat.xlsx:
         out.print(f"已写出 / wrote {write_workbook(data, out_file)}")
@@ -326,7 +345,13 @@ def quality(
             if f.get(key):
                 out.print(f"  {label}: {f[key]}", markup=False)
         if rows:
-            table = Table("工作表 sheet", "行 row", "列 column", "值 value", "原因 reason")
+            table = Table(
+                "工作表 sheet",
+                "行 row",
+                "列 column",
+                Column("值 value", overflow="fold"),
+                Column("原因 reason", overflow="fold"),
+            )
             for row in rows:
                 for r in row["reasons"]:
                     # Text cells: a value like [电话] is what the clerk wrote, not rich markup.
@@ -335,7 +360,7 @@ def quality(
                         str(row["row"]),
                         r.get("column") or r["field"],
                         r.get("value") or "",
-                        r["message_zh"],
+                        f"{r['message_zh']} / {r['message_en']}",
                     )
                     table.add_row(*(Text(c) for c in cells))
             out.print(table)

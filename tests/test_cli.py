@@ -192,6 +192,17 @@ def test_quality_json_structure(tmp_path):
             ],
         }
     ]
+    # --out writes the same JSON to a file; it is not for the printed table.
+    saved = tmp_path / "质量.json"
+    result = pilot(tmp_path, "quality", "--format", "json", "--out", str(saved))
+    assert (result.returncode, result.stdout) == (0, f"已写出 / wrote {saved}\n")
+    assert json.loads(saved.read_text(encoding="utf-8")) == data
+    result = pilot(tmp_path, "quality", "--out", str(tmp_path / "q.txt"))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "错误 / error: --out 用于 xlsx 或 json 格式 / --out writes --format xlsx or json"
+    )
+    assert not (tmp_path / "q.txt").exists()
 
 
 def test_quality_on_a_missing_warehouse_is_one_clear_error(tmp_path):
@@ -276,3 +287,35 @@ def test_build_before_any_ingest_says_so_and_records_no_failed_build(tmp_path):
     assert result.returncode == 1
     assert "nothing ingested yet" in result.stderr
     assert not (tmp_path / "w.published" / "last_build.json").exists()
+
+
+def test_ingest_of_a_folder_without_ledgers_says_so(tmp_path):
+    empty = tmp_path / "空文件夹"
+    empty.mkdir()
+    (empty / "说明.docx").write_bytes(b"not a ledger")
+    result = pilot(tmp_path, "ingest", str(empty))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"错误 / error: 没有找到台账文件 / no ledger files in: {empty}\n"
+        "提示 / hint: ledgers are .csv, .txt, .xlsx, .xlsm, .xls files; name them or their "
+        "folder\n"
+    )
+
+
+def test_file_names_and_reasons_are_printed_whole_and_as_written(tmp_path):
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    name = "XHY_[red]西花园路街道办事处案件台账（二〇一一年八月至二〇一二年七月）[1].csv"
+    (folder / name).write_bytes(fixture("cases", "invalid", "unknown_unit.csv").read_bytes())
+    # 80 columns, as when the output goes to a file: long names wrap, they do not end in "…".
+    result = pilot(tmp_path, "ingest", str(folder), columns=80)
+    assert result.returncode == 0, result.stderr
+    assert "…" not in result.stderr
+    cells = re.findall(r"│ (\S+?)\s*│", result.stderr)
+    assert "".join(c for c in cells if not c.isdigit() and c != "loaded") == name
+    result = pilot(tmp_path, "quality", columns=80)
+    assert "…" not in result.stdout
+    flat = re.sub(r"[\s│]", "", result.stdout)
+    assert (
+        "单位“东花园”无法识别，应填单位代码、全称或简称/unknownunit'东花园':usetheunitcode" in flat
+    )
