@@ -60,6 +60,11 @@ class SummaryFormat(str, Enum):
     html = "html"
 
 
+class StatusFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
 class QualityFormat(str, Enum):
     table = "table"
     json = "json"
@@ -101,6 +106,16 @@ def _progress() -> Progress:
     )
 
 
+# A file's status in raw.files, as the ingest table shows it.
+_FILE_STATUS = {
+    "loaded": "已入库 loaded",
+    "unchanged": "未变 unchanged",
+    "duplicate": "重复 duplicate",
+    "superseded": "已被替换 superseded",
+    "failed": "失败 failed",
+}
+
+
 def _ingest(paths: list[Path], command: str) -> bool:
     from .ingest import find_files, ingest
     from .readers import READERS
@@ -131,7 +146,9 @@ def _ingest(paths: list[Path], command: str) -> bool:
         title="入库结果 / ingest result",
     )
     for f in result.files:
-        status = f.status + (f" ({f.duplicate_of})" if f.duplicate_of else "")
+        status = _FILE_STATUS.get(f.status, f.status) + (
+            f" ({f.duplicate_of})" if f.duplicate_of else ""
+        )
         table.add_row(
             # Text: a file named XHY_[red]台账.csv is shown as it is named, not as rich markup.
             Text(f.path.name),
@@ -204,7 +221,10 @@ def run(
 @app.command("ingest")
 def ingest_command(
     paths: Annotated[
-        list[Path], typer.Argument(help="台账文件或文件夹 (.xlsx, .csv) / ledger files or folders")
+        list[Path],
+        typer.Argument(
+            help="台账文件或文件夹 (.xlsx .xlsm .xls .csv .txt) / ledger files or folders"
+        ),
     ],
 ) -> None:
     """台账入库 / ingest ledger files into the warehouse's raw schema."""
@@ -366,17 +386,20 @@ def quality(
             out.print(table)
 
 
+_BUILD_STATUS = {"passed": "通过 passed", "failed": "失败 failed"}
+
+
 @app.command("status")
 def status_command(
     fmt: Annotated[
-        QualityFormat, typer.Option("--format", help="table | json")
-    ] = QualityFormat.table,
+        StatusFormat, typer.Option("--format", help="table | json")
+    ] = StatusFormat.table,
 ) -> None:
     """仓库状态：已发布的快照、待构建的数据、上次构建结果 / warehouse, snapshot, last build."""
     from .status import status
 
     info = status(state.settings)
-    if fmt is QualityFormat.json:
+    if fmt is StatusFormat.json:
         sys.stdout.write(json.dumps(info, ensure_ascii=False, indent=2) + "\n")
         return
     published = info["published"]
@@ -392,17 +415,24 @@ def status_command(
             else "无 / none"
         ),
         "上次构建 / last build: "
-        + (f"{last['status']} at {last['finished_at']}" if last else "无 / none"),
+        + (
+            f"{_BUILD_STATUS.get(last['status'], last['status'])} at {last['finished_at']}"
+            if last
+            else "无 / none"
+        ),
     ]
     if last and last.get("message") and last["status"] != "passed":
         lines.append(last["message"])
     if waiting is not None:
         lines.append(
-            f"待构建 / waiting to build: {waiting['files_loaded']} file(s) in "
+            f"待构建 / waiting to build: 快照之后 {waiting['loads']} 次入库、"
+            f"{waiting['files_loaded']} 个文件 / {waiting['files_loaded']} file(s) in "
             f"{waiting['loads']} load(s) since the snapshot"
         )
     if info["busy"]:
-        lines.append("仓库正被写入 / a writer is active: the waiting count is not available")
+        lines.append(
+            "仓库正被写入，待构建数暂不可知 / a writer is active: the waiting count is not available"
+        )
     out.print("\n".join(lines), markup=False)
 
 
@@ -454,12 +484,23 @@ def demo(
         int | None,
         typer.Option(help="生成大规模模拟台账的单位数 / units of scaled synthetic CSV ledgers"),
     ] = None,
-    years: Annotated[int, typer.Option(help="模拟台账的年数 / years of scaled ledgers")] = 1,
+    years: Annotated[
+        int | None,
+        typer.Option(
+            help="模拟台账的年数（与 --units 同用）/ years of scaled ledgers (with --units)"
+        ),
+    ] = None,
 ) -> None:
     """重新生成示例台账 / regenerate the demo ledgers (with --units: scaled CSV ledgers)."""
     from .demo import generate_demo
 
+    if years is not None and units is None:
+        raise PilotError(
+            "--years 需与 --units 同用 / --years is for scaled ledgers: give --units too",
+            hint="e.g. pilot demo scaled --units 200 --years 3",
+        )
     if units is not None:
+        years = 1 if years is None else years
         from .scale import generate_scaled
 
         target = out_dir or Path("scaled")
@@ -484,7 +525,11 @@ def templates(
     out_dir: Annotated[Path, typer.Argument(help="输出文件夹 / output folder")],
     unit: Annotated[
         str | None,
-        typer.Option("--unit", help="预填的单位代码 / unit code to pre-fill (e.g. XHY)"),
+        typer.Option(
+            "--unit",
+            help="单位代码：下拉列表只列该单位及其网格 / unit code (e.g. XHY): the drop-downs "
+            "offer that unit and its grids only, and the files are named after it",
+        ),
     ] = None,
     force: Annotated[
         bool,

@@ -95,6 +95,11 @@ def date_range(
             + (" (the last day with data)" if given_to is None else ""),
             hint=f"the data run from {first.isoformat()} to {last.isoformat()}",
         )
+    if d_to < first or d_from > last:
+        raise PilotError(
+            f"所选期间没有数据 / no data from {d_from.isoformat()} to {d_to.isoformat()}",
+            hint=f"the data run from {first.isoformat()} to {last.isoformat()}",
+        )
     return d_from, d_to
 
 
@@ -154,8 +159,7 @@ def read(
     con = open_reporting(settings)
     try:
         if period == "all" and (d_from or d_to):
-            if d_from is None or d_to is None:
-                d_from, d_to = date_range(d_from, d_to, *pilot_bounds(con))
+            d_from, d_to = date_range(d_from, d_to, *pilot_bounds(con))
             sql = f"select * from {source.macro}(?, ?) order by {source.order_by}"
             names, rows = fetch(con, sql, [d_from, d_to], source.macro)
         else:

@@ -173,6 +173,8 @@ def read_report_data(
 ) -> ReportData:
     """Read every dataset of the site, narrowed to [date_from, date_to] and to one unit if given."""
     d_from, d_to = parse_date(date_from), parse_date(date_to)
+    # Unit codes are upper case; xhy is XHY, as in `pilot summary` and `pilot templates`.
+    unit = unit.strip().upper() if unit else None
     con = open_reporting(settings)
     try:
         first, last = _bounds(con)

@@ -311,11 +311,24 @@ def test_file_names_and_reasons_are_printed_whole_and_as_written(tmp_path):
     result = pilot(tmp_path, "ingest", str(folder), columns=80)
     assert result.returncode == 0, result.stderr
     assert "…" not in result.stderr
-    cells = re.findall(r"│ (\S+?)\s*│", result.stderr)
-    assert "".join(c for c in cells if not c.isdigit() and c != "loaded") == name
+    rows = [line.split("│") for line in result.stderr.splitlines() if line.startswith("│")]
+    assert "".join(r[1].strip() for r in rows) == name
+    assert " ".join(r[2].strip() for r in rows).split() == ["已入库", "loaded"]
     result = pilot(tmp_path, "quality", columns=80)
     assert "…" not in result.stdout
     flat = re.sub(r"[\s│]", "", result.stdout)
     assert (
         "单位“东花园”无法识别，应填单位代码、全称或简称/unknownunit'东花园':usetheunitcode" in flat
     )
+
+
+def test_options_a_command_does_not_have_are_refused_not_ignored(tmp_path):
+    result = pilot(tmp_path, "status", "--format", "xlsx")
+    assert result.returncode == 2
+    assert "'xlsx' is not one of 'table', 'json'" in result.stderr
+    result = pilot(tmp_path, "demo", str(tmp_path / "d"), "--years", "3")
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "错误 / error: --years 需与 --units 同用 / --years is for scaled ledgers: give --units too"
+    )
+    assert not (tmp_path / "d").exists()

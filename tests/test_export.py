@@ -272,6 +272,10 @@ def test_a_range_reversed_by_the_data_bounds_is_an_error_not_a_backwards_period(
         f"起始日期晚于结束日期 / --from {first.isoformat()} (the first day with data) "
         "is after --to 2000-01-01"
     )
+    with pytest.raises(PilotError) as exc:
+        export(settings, "metrics", period="all", date_from="2030-01-01", date_to="2030-12-31")
+    assert exc.value.message == "所选期间没有数据 / no data from 2030-01-01 to 2030-12-31"
+    assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
 
 
 def read_bounds(settings):

@@ -188,6 +188,13 @@ def test_small_multiples_mark_notable_months_and_draw_events_on_every_panel():
     ]
 
 
+def test_a_unit_code_is_read_in_any_case(built_settings):
+    assert (
+        read_report_data(built_settings, unit="xhy").units
+        == read_report_data(built_settings, unit="XHY").units
+    )
+
+
 def test_download_link_holds_the_chart_rows(site):
     html = (site / "cases.html").read_text(encoding="utf-8")
     _name, uri = next(d for d in _downloads(html) if d[0] == "notices.csv")
