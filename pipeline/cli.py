@@ -160,6 +160,14 @@ def _ingest(paths: list[Path], command: str) -> bool:
         )
     if not state.quiet:
         err.print(table)
+    for f in result.files:
+        if f.supersedes and not state.quiet:
+            err.print(
+                f"{f.path.name}: 替换上一版本，撤下其 {f.withdrawn} 行 / replaces its earlier "
+                f"version: {f.withdrawn} row(s) withdrawn, {f.total('rows_loaded')} loaded",
+                markup=False,
+                highlight=False,
+            )
     for f in result.failed:
         err.print(f"错误 / error: {f.error}", markup=False, highlight=False)
     quarantined = sum(f.total("rows_quarantined") for f in result.files)

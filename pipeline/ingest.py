@@ -94,6 +94,8 @@ class FileReport:
     file_id: str | None = None
     duplicate_of: str | None = None
     supersedes: str | None = None
+    # Rows of the superseded file taken out of the ledger tables.
+    withdrawn: int = 0
     error: str | None = None
     sheets: list[SheetReport] = field(default_factory=list)
 
@@ -357,7 +359,7 @@ class Ingestor:
             "select file_id from raw.files where file_name = ? and status = 'loaded'", [path.name]
         ).fetchall()
         for (old_id,) in previous:
-            self._retire(old_id)
+            report.withdrawn += self._retire(old_id)
             report.supersedes = old_id
         for sheet_name, ledger, fill_src, sheet_report in entries:
             fill_src()
@@ -549,10 +551,17 @@ class Ingestor:
         con.execute("create or replace temp view src as select * from src_rows")
         self._src_bad_filtered()
 
-    def _retire(self, old_id: str) -> None:
+    def _retire(self, old_id: str) -> int:
+        """Take a superseded file's rows out; return how many ledger rows it had loaded."""
+        withdrawn = 0
         for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
-            self.con.execute(f"delete from raw.{quote_ident(table)} where file_id = ?", [old_id])
+            (deleted,) = self.con.execute(
+                f"delete from raw.{quote_ident(table)} where file_id = ?", [old_id]
+            ).fetchone()
+            if table != "quarantine":
+                withdrawn += deleted
         self.con.execute("update raw.files set status = 'superseded' where file_id = ?", [old_id])
+        return withdrawn
 
     def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, report: SheetReport):
         """Validate the rows in `src`, then load the good ones and quarantine the rest."""

@@ -332,3 +332,25 @@ def test_options_a_command_does_not_have_are_refused_not_ignored(tmp_path):
         "错误 / error: --years 需与 --units 同用 / --years is for scaled ledgers: give --units too"
     )
     assert not (tmp_path / "d").exists()
+
+
+def test_a_new_version_of_a_ledger_says_how_many_rows_it_withdrew(tmp_path):
+    ledger = tmp_path / "XHY_巡查日志.csv"
+    text = fixture("patrols", "valid", "officer_separators_and_times.csv").read_text("utf-8")
+    ledger.write_text(text, encoding="utf-8")
+    first = pilot(tmp_path, "ingest", str(ledger))
+    assert first.returncode == 0, first.stderr
+    assert "withdrawn" not in first.stderr
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    try:
+        (loaded,) = con.execute("select count(*) from raw.patrols").fetchone()
+    finally:
+        con.close()
+    assert loaded > 0
+    ledger.write_text(text.splitlines()[0] + "\n", encoding="utf-8")  # the header alone
+    second = pilot(tmp_path, "ingest", str(ledger))
+    assert second.returncode == 0, second.stderr
+    assert (
+        f"XHY_巡查日志.csv: 替换上一版本，撤下其 {loaded} 行 / replaces its earlier version: "
+        f"{loaded} row(s) withdrawn, 0 loaded\n"
+    ) in second.stderr
