@@ -369,9 +369,12 @@ def quality(
             ("duplicate_of", "与此文件内容相同 / duplicate of"),
             ("supersedes", "替换 / supersedes"),
             ("error", "错误 / error"),
+            ("sheets_not_read", "未读取的工作表（无台账表头）/ sheets not read (no ledger header)"),
+            ("personal_columns_dropped", "个人信息列，未入库 / personal-data columns, not stored"),
         ):
             if f.get(key):
-                out.print(f"  {label}: {f[key]}", markup=False)
+                value = f[key] if isinstance(f[key], str) else ", ".join(f[key])
+                out.print(f"  {label}: {value}", markup=False)
         if rows:
             table = Table(
                 "工作表 sheet",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .contract import is_personal_header
 from .settings import Settings
 from .warehouse import connect, has_raw_files
 
@@ -61,9 +62,12 @@ def quality(settings: Settings) -> dict:
         files = con.execute(
             """select f.file_name, f.ledger, f.status, f.rows_read, f.rows_loaded,
                 f.rows_quarantined, f.rows_skipped, f.duplicate_of, f.error,
-                o.ingested_at, o.rows_loaded, o.rows_quarantined
+                o.ingested_at, o.rows_loaded, o.rows_quarantined, f.file_id
             from raw.files f left join raw.files o on o.file_id = f.supersedes
             order by f.ingested_at, f.file_name"""
+        ).fetchall()
+        sheets = con.execute(
+            "select file_id, sheet, status, unknown_columns from raw.sheets order by file_id, sheet"
         ).fetchall()
         quarantine = con.execute(
             """select source_file, source_sheet, source_row, ledger, reasons
@@ -71,12 +75,14 @@ def quality(settings: Settings) -> dict:
         ).fetchall()
     finally:
         con.close()
+    notes = _sheet_notes(sheets)
     return {
         "files": [
             {
                 **dict(zip(FILE_COLUMNS, row[:8])),
                 **({"error": row[8]} if row[8] else {}),
-                **({"supersedes": _earlier_version(*row[9:])} if row[9] else {}),
+                **({"supersedes": _earlier_version(*row[9:12])} if row[9] else {}),
+                **notes.get(row[12], {}),
             }
             for row in files
         ],
@@ -85,6 +91,23 @@ def quality(settings: Settings) -> dict:
             for f, s, r, lg, reasons in quarantine
         ],
     }
+
+
+def _sheet_notes(sheets: list[tuple]) -> dict[str, dict[str, list[str]]]:
+    """Per file: sheets left unread (no ledger header) and personal-data columns not stored.
+
+    Only files that have either get an entry, and only the keys they have.
+    """
+    notes: dict[str, dict[str, list[str]]] = {}
+    for file_id, sheet, status, unknown in sheets:
+        if status == "not_a_ledger":
+            notes.setdefault(file_id, {}).setdefault("sheets_not_read", []).append(sheet)
+        for name in json.loads(unknown) if unknown else []:
+            if is_personal_header(name):
+                columns = notes.setdefault(file_id, {}).setdefault("personal_columns_dropped", [])
+                if name not in columns:
+                    columns.append(name)
+    return notes
 
 
 def by_file(data: dict) -> list[tuple[dict, list[dict]]]:

@@ -354,3 +354,34 @@ def test_a_new_version_of_a_ledger_says_how_many_rows_it_withdrew(tmp_path):
         f"XHY_巡查日志.csv: 替换上一版本，撤下其 {loaded} 行 / replaces its earlier version: "
         f"{loaded} row(s) withdrawn, 0 loaded\n"
     ) in second.stderr
+
+
+def test_quality_names_sheets_not_read_and_personal_columns_not_stored(tmp_path):
+    csv_file = tmp_path / "XHY_案件台账.csv"
+    csv_file.write_text(
+        "案件编号,单位,发现日期,事项编码,住址,身份证,备用\n"
+        "U1,XHY,2011-08-15,SR01,站前街12号,640105198001011231,x\n",
+        encoding="utf-8",
+    )
+    workbook = openpyxl.Workbook()
+    ledger = workbook.active
+    ledger.title = "案件"
+    ledger.append(["案件编号", "单位", "发现日期", "事项编码"])
+    ledger.append(["U2", "XJ", "2011-08-16", "SR01"])
+    workbook.create_sheet("说明").append(["本表由各单位每月报送"])
+    xlsx_file = tmp_path / "XJ_案件台账.xlsx"
+    workbook.save(xlsx_file)
+    result = pilot(tmp_path, "--quiet", "ingest", str(csv_file), str(xlsx_file))
+    assert (result.returncode, result.stderr) == (0, "")
+    data = json.loads(pilot(tmp_path, "quality", "--format", "json").stdout)
+    notes = {
+        f["file"]: {k: f[k] for k in ("sheets_not_read", "personal_columns_dropped") if k in f}
+        for f in data["files"]
+    }
+    assert notes == {
+        "XHY_案件台账.csv": {"personal_columns_dropped": ["住址", "身份证"]},
+        "XJ_案件台账.xlsx": {"sheets_not_read": ["说明"]},
+    }
+    table = pilot(tmp_path, "quality").stdout
+    assert "  个人信息列，未入库 / personal-data columns, not stored: 住址, 身份证\n" in table
+    assert "  未读取的工作表（无台账表头）/ sheets not read (no ledger header): 说明\n" in table
