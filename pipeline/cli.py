@@ -463,7 +463,10 @@ def summary(
     ] = SummaryFormat.docx,
     lang: Annotated[Lang, typer.Option(help="语言 / language")] = Lang.zh,
     out_file: Annotated[
-        Path | None, typer.Option("--out", help="输出文件 / output file (default: reports/)")
+        Path | None,
+        typer.Option(
+            "--out", help="输出文件或文件夹 / output file or folder (default: the reports folder)"
+        ),
     ] = None,
     template: Annotated[
         Path | None, typer.Option(help="模板文件夹 / folder of your own templates")

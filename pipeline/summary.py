@@ -1065,12 +1065,27 @@ def write_summary(
     """Write the summary as Markdown (charts beside it), self-contained HTML or Word."""
     if fmt not in FORMATS:
         raise PilotError(f"无效格式 / invalid format: {fmt} (use one of {', '.join(FORMATS)})")
+    chosen = Path(out).expanduser() if out else None
+    if (
+        chosen is not None
+        and not chosen.is_dir()
+        and chosen.suffix.lower() in {f".{f}" for f in (*FORMATS, "htm", "doc", "pdf")}
+        and chosen.suffix.lower() != f".{fmt}"
+    ):
+        raise PilotError(
+            f"文件扩展名与格式不符 / {chosen.name} is not a .{fmt} file (--format {fmt})",
+            hint=f"name the file *.{fmt}, or pass the --format its name says",
+        )
     summary = build_summary(settings, unit, date_from, date_to, lang, template_dir)
     meta = summary.meta
-    if out:
-        path = Path(out).expanduser().resolve()
+    default = default_out(settings, meta["unit"], meta["d_from"], meta["d_to"], fmt)
+    if chosen is None:
+        path = default.resolve()
+    elif chosen.is_dir():
+        # A folder, like the default reports/: the file gets its usual name inside it.
+        path = (chosen / default.name).resolve()
     else:
-        path = default_out(settings, meta["unit"], meta["d_from"], meta["d_to"], fmt).resolve()
+        path = chosen.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "md":
         images = path.parent / f"{path.stem}_files"

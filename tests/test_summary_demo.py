@@ -317,6 +317,16 @@ def test_a_mistake_in_ones_own_template_names_the_template_and_line(demo_setting
     )
 
 
+def test_out_may_be_a_folder_but_not_a_file_of_another_format(demo_settings, tmp_path):
+    path = write_summary(demo_settings, fmt="md", out=tmp_path, **YEAR)
+    assert path == tmp_path / "summary_ALL_20110801_20120731.md"
+    assert path.read_text(encoding="utf-8").startswith("#")
+    with pytest.raises(PilotError) as err:
+        write_summary(demo_settings, fmt="docx", out=tmp_path / "s.md", **YEAR)
+    assert err.value.message == "文件扩展名与格式不符 / s.md is not a .docx file (--format docx)"
+    assert not (tmp_path / "s.md").exists()
+
+
 def test_cli_summary(demo_settings, tmp_path):
     env = {**os.environ, "PILOT_SECRET_FILE": str(tmp_path / "secret.key")}
     out = tmp_path / "s.md"
