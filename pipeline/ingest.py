@@ -128,8 +128,11 @@ def find_files(paths: Iterable[Path]) -> list[Path]:
                 for p in path.rglob("*")
                 if p.is_file() and p.suffix.lower() in READERS and not p.name.startswith("~$")
             )
-        elif path.exists():
+        elif path.is_file():
             found.append(path)
+        elif path.exists():
+            # A device or a pipe (/dev/zero, /dev/stdin) would be read without end.
+            raise PilotError(f"不是普通文件 / not a regular file: {path}")
         else:
             raise PilotError(f"找不到文件或文件夹 / no such file or folder: {path}")
     return _one_file_per_name(found)

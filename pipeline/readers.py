@@ -374,6 +374,6 @@ def read_file(path: Path) -> list[Sheet]:
     if reader is None:
         raise LedgerError(
             f"{path.name}: 不支持的文件类型 / unsupported file type '{path.suffix}'",
-            hint="ledgers are read from .xlsx, .xls or .csv files",
+            hint="ledgers are read from " + ", ".join(READERS) + " files",
         )
     return reader(path)

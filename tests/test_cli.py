@@ -385,3 +385,9 @@ def test_quality_names_sheets_not_read_and_personal_columns_not_stored(tmp_path)
     table = pilot(tmp_path, "quality").stdout
     assert "  个人信息列，未入库 / personal-data columns, not stored: 住址, 身份证\n" in table
     assert "  未读取的工作表（无台账表头）/ sheets not read (no ledger header): 说明\n" in table
+
+
+def test_a_device_named_as_a_ledger_is_refused_not_read_forever(tmp_path):
+    result = pilot(tmp_path, "ingest", "/dev/zero")
+    assert result.returncode == 1
+    assert result.stderr == "错误 / error: 不是普通文件 / not a regular file: /dev/zero\n"
