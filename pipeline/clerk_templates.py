@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .contract import ACTIONS, LEDGERS, OUTCOMES, SOURCES, Column, Ledger
-from .errors import PilotError
+from .errors import PilotError, refuse_to_overwrite
 from .reference import read_table
 from .settings import Settings
 
@@ -217,14 +217,8 @@ def write_templates(
         out_dir / template_name(ledger, unit and lists.units.unit_code[0])
         for ledger in LEDGERS.values()
     ]
-    existing = [p for p in paths if p.exists()]
-    if existing and not overwrite:
-        raise PilotError(
-            "文件已存在，未覆盖 / not overwriting existing file(s): "
-            + ", ".join(str(p) for p in existing),
-            hint="write the templates to another folder, or add --force to replace these files "
-            "(what was filled in them is lost)",
-        )
+    if not overwrite:
+        refuse_to_overwrite(paths, "the templates")
     out_dir.mkdir(parents=True, exist_ok=True)
     for ledger, path in zip(LEDGERS.values(), paths):
         build_workbook(ledger, lists, unit=unit is not None, rows=rows).save(path)

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 from rich.text import Text
 
-from .errors import PilotError
+from .errors import PilotError, refuse_to_overwrite
 from .settings import Settings
 
 app = typer.Typer(
@@ -504,9 +504,13 @@ def demo(
             help="模拟台账的年数（与 --units 同用）/ years of scaled ledgers (with --units)"
         ),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="覆盖同名文件 / replace files of the same name"),
+    ] = False,
 ) -> None:
     """重新生成示例台账 / regenerate the demo ledgers (with --units: scaled CSV ledgers)."""
-    from .demo import generate_demo
+    from .demo import demo_paths, generate_demo
 
     if years is not None and units is None:
         raise PilotError(
@@ -527,7 +531,12 @@ def demo(
             highlight=False,
         )
         return
-    files = generate_demo(out_dir or state.settings.demo_dir, seed=seed)
+    target = out_dir or state.settings.demo_dir
+    # The demo's files are named as clerks name real ledgers (XHY_案件台账.xlsx): outside the
+    # project's own demo folder, files already there are left alone unless --force.
+    if Path(target).resolve() != state.settings.demo_dir.resolve() and not force:
+        refuse_to_overwrite(demo_paths(target), "the demo ledgers")
+    files = generate_demo(target, seed=seed)
     out.print(
         f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
         f"{out_dir or state.settings.demo_dir}"

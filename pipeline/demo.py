@@ -677,6 +677,15 @@ def _period_label() -> str:
     )
 
 
+def demo_paths(out_dir: Path) -> list[Path]:
+    """The nine files generate_demo writes: named as the units' clerks name their ledgers."""
+    return [
+        Path(out_dir) / f"{code}_{ledger.title}.xlsx"
+        for code in UNITS
+        for ledger in (CASES, PATROLS, OUTPUTS)
+    ]
+
+
 def generate_demo(out_dir: Path, seed: int = 2011, reference_dir: Path | None = None) -> list[Path]:
     """Write the nine demo ledgers (three per unit) into out_dir and return their paths."""
     ref = _load_reference(Path(reference_dir) if reference_dir else REFERENCE_DIR)

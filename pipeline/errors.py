@@ -24,3 +24,18 @@ class BuildError(PilotError):
 
 class WarehouseError(PilotError):
     """The warehouse file is missing, busy or not built yet."""
+
+
+def refuse_to_overwrite(paths, where: str) -> None:
+    """Raise PilotError naming those of `paths` that exist; `where` says where to write instead.
+
+    Templates and demo ledgers are named as clerks name their real ledgers (XHY_案件台账.xlsx).
+    """
+    existing = [p for p in paths if p.exists()]
+    if existing:
+        raise PilotError(
+            "文件已存在，未覆盖 / not overwriting existing file(s): "
+            + ", ".join(str(p) for p in existing),
+            hint=f"write {where} to another folder, or add --force to replace these files "
+            "(what was filled in them is lost)",
+        )

@@ -391,3 +391,20 @@ def test_a_device_named_as_a_ledger_is_refused_not_read_forever(tmp_path):
     result = pilot(tmp_path, "ingest", "/dev/zero")
     assert result.returncode == 1
     assert result.stderr == "错误 / error: 不是普通文件 / not a regular file: /dev/zero\n"
+
+
+def test_demo_never_overwrites_a_ledger_outside_its_own_folder_unless_forced(tmp_path):
+    folder = tmp_path / "台账"
+    folder.mkdir()
+    filled = folder / "XHY_案件台账.xlsx"
+    filled.write_bytes(b"a clerk's filled ledger")
+    result = pilot(tmp_path, "demo", str(folder))
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"错误 / error: 文件已存在，未覆盖 / not overwriting existing file(s): {filled}\n"
+    )
+    assert [p.name for p in folder.iterdir()] == [filled.name]
+    result = pilot(tmp_path, "demo", str(folder), "--force")
+    assert result.returncode == 0, result.stderr
+    assert filled.read_bytes().startswith(b"PK")
+    assert len(list(folder.iterdir())) == 9
