@@ -246,9 +246,11 @@ def build_and_publish(
     if not settings.warehouse.exists():
         _nothing_ingested(settings)
     with writer_lock(settings, on_wait=on_wait):
-        _check_ingested(settings)
+        # None when no ingest has made the raw schema: without it, one error, not dbt's 145.
         fingerprint = inputs_fingerprint(settings)
-        if fingerprint is not None and fingerprint == _published_fingerprint(settings):
+        if fingerprint is None:
+            _nothing_ingested(settings)
+        if fingerprint == _published_fingerprint(settings):
             return BuildResult(nodes=(), elapsed_seconds=0.0)
         try:
             result = build(settings, on_node=on_node)
@@ -257,22 +259,8 @@ def build_and_publish(
             raise
         publish(settings)
         record_build(settings, "passed")
-        if fingerprint is not None:
-            fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
+        fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
     return result
-
-
-def _check_ingested(settings: Settings) -> None:
-    """A build needs the raw schema an ingest makes: without it, one error, not dbt's 145."""
-    from .warehouse import connect, has_raw_files
-
-    con = connect(settings, read_only=True)
-    try:
-        ingested = has_raw_files(con)
-    finally:
-        con.close()
-    if not ingested:
-        _nothing_ingested(settings)
 
 
 def _nothing_ingested(settings: Settings) -> None:

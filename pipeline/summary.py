@@ -966,12 +966,10 @@ def _render(env, name: str, context: dict) -> str:
     try:
         return env.get_template(name).render(context)
     except TemplateError as exc:
-        where = name
         if isinstance(exc, TemplateSyntaxError):
             where = f"{exc.filename or exc.name or name}, line {exc.lineno}"
-        else:
-            template = env.get_template(name)
-            where = template.filename or name
+        else:  # raised by render: the template itself loaded
+            where = env.get_template(name).filename or name
         raise PilotError(
             f"模板有误 / error in template {where}: {exc.message or type(exc).__name__}",
             hint="fix the template in the --template folder, or remove it there to use the "
