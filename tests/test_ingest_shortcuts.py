@@ -121,6 +121,35 @@ def test_a_row_keeping_every_rule_has_an_empty_list_and_a_bad_one_every_reason(
     ]
 
 
+def test_each_rule_form_gives_the_condition_it_is_broken_under(con):
+    """The reasons list is built only when an OR of these conditions holds: each must be true
+    exactly when its rule gives a reason, null inputs included."""
+    rules = [
+        "req('f', v)",
+        "case when v > 1 then reason('r', 'f', cast(v as varchar), null) end",
+        (
+            "case when v is null then null when v > 1 then reason('a', 'f', null, null)\n"
+            "    else reason('b', 'f', null, null) end"
+        ),
+    ]
+    for rule in rules:
+        got = con.execute(
+            f"select list(({validate._broken_when(rule)}) = (({rule}) is not null)) "
+            "from unnest([null, 0, 1, 2]) t(v)"
+        ).fetchone()[0]
+        assert got == [True] * 4, rule
+    with pytest.raises(ValueError, match="unknown form"):
+        validate._broken_when("coalesce(reason('r', 'f', null, null), null)")
+
+
+def test_an_id_check_character_is_tested_against_the_one_its_digits_call_for(con):
+    got = con.execute(
+        "select list(id_problem(s, id_check(s)) order by i) from unnest(?) with ordinality t(s, i)",
+        [["11010519491231002X", "110105194912310021", "110105491231002", "1.10105E+17", None]],
+    ).fetchone()[0]
+    assert got == [None, "invalid_id_no", None, "invalid_id_no", None]
+
+
 def test_an_id_no_digits_can_read_is_quarantined_not_hashed(tmp_path, monkeypatch):
     """Hashing runs in the validation pass, which also sees invalid numbers: it must skip them."""
     path = tmp_path / "ids.csv"
