@@ -586,6 +586,32 @@ def _usage_errors() -> tuple[type[Exception], ...]:
     return tuple(classes)
 
 
+# Click says what went wrong in English only; its users read Chinese first. The most specific
+# class comes first (MissingParameter is a BadParameter, every one a UsageError).
+_USAGE_ZH = (
+    ("NoArgsIsHelpError", None),
+    ("MissingParameter", "缺少必需的参数或选项"),
+    ("NoSuchOption", "没有这个选项"),
+    ("BadParameter", "参数取值无效"),
+    ("BadOptionUsage", "选项用法有误"),
+    ("BadArgumentUsage", "参数用法有误"),
+    ("UsageError", "命令用法有误"),
+)
+
+
+def _usage_zh(exc: Exception) -> str | None:
+    """A Chinese line for a usage error click has shown; None when it showed the help itself."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    for name, zh in _USAGE_ZH:
+        if name in names:
+            if zh is None:
+                return None
+            param = getattr(exc, "param", None)
+            named = getattr(exc, "option_name", None) or (param.opts[0] if param else None)
+            return f"{zh} {named}" if named else zh
+    return None
+
+
 def main() -> None:
     """Console entry point: library errors become one message with a hint, never a traceback."""
     try:
@@ -615,6 +641,10 @@ def main() -> None:
     except Exception as exc:
         if isinstance(exc, _usage_errors()):
             exc.show()
+            if zh := _usage_zh(exc):
+                err.print(
+                    f"错误：{zh}（用法见上；加 --help 查看帮助）", highlight=False, markup=False
+                )
             sys.exit(exc.exit_code)
         if os.environ.get("PILOT_DEBUG"):
             raise

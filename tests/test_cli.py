@@ -215,17 +215,32 @@ def test_quality_on_a_missing_warehouse_is_one_clear_error(tmp_path):
 
 
 def test_a_missing_argument_or_bad_option_is_a_usage_message_not_an_internal_error(tmp_path):
-    for args, says in (
-        (("ingest",), "Missing argument"),
-        (("report", "--lang", "fr"), "Invalid value"),
-        (("build", "--no-such-option"), "No such option"),
+    for args, says, zh in (
+        (("ingest",), "Missing argument", "缺少必需的参数或选项 paths"),
+        (("report", "--lang", "fr"), "Invalid value", "参数取值无效 --lang"),
+        (("build", "--no-such-option"), "No such option", "没有这个选项 --no-such-option"),
+        (("frobnicate",), "No such command", "命令用法有误"),
+        (("build", "extra"), "unexpected extra argument", "命令用法有误"),
     ):
         result = pilot(tmp_path, *args)
         assert result.returncode == 2, (args, result.stderr)
         assert says in result.stderr, (args, result.stderr)
         assert "Usage:" in result.stderr
         assert "internal error" not in result.stderr
+        # Said in Chinese too, on the last line, after click's English.
+        assert result.stderr.endswith(f"错误：{zh}（用法见上；加 --help 查看帮助）\n"), (
+            result.stderr
+        )
         assert result.stdout == ""
+
+
+def test_pilot_alone_shows_the_help_and_no_error_line(tmp_path):
+    result = subprocess.run(
+        [str(PILOT)], check=False, capture_output=True, text=True, timeout=120, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "Usage:" in result.stdout and "ingest" in result.stdout
+    assert "错误" not in result.stderr
 
 
 def test_a_path_that_cannot_be_used_is_one_clear_error_naming_it(tmp_path):
