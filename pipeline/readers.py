@@ -191,6 +191,21 @@ _NEWLINE = re.compile(r"\r\n?|\n")
 HEAD_BYTES = 1 << 20
 
 
+def _may_be_gb18030(data: bytes) -> bool:
+    """Whether all of `data` decodes as GB18030, asking of the whole only when its start does.
+
+    Python's GB18030 decoder makes its output buffer for the whole input before the first
+    byte: on a 160 MB UTF-8 file it took 0.14 s to fail at byte 75. A start that fails fails
+    the whole; the decoder is incremental, so a character cut at the slice's end is no failure.
+    """
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(data[:HEAD_BYTES])
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def _utf8_head(data: bytes) -> str | None:
     """The first HEAD_BYTES of a large file as text, when it is UTF-8 and not GB18030; else None.
 
@@ -200,11 +215,7 @@ def _utf8_head(data: bytes) -> str | None:
     """
     if len(data) <= HEAD_BYTES or data.startswith(_UTF16_BOMS) or b"\x00" in data:
         return None
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        pass
-    else:
+    if _may_be_gb18030(data):
         return None
     try:
         # Incremental, so a character cut at the end of the slice waits for bytes never given.

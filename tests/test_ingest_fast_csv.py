@@ -233,6 +233,19 @@ def test_a_large_file_decoded_from_its_start_loads_the_same(tmp_path, monkeypatc
     assert want["files"][0]["rows_loaded"] == 202
 
 
+def test_only_a_start_that_decodes_as_gb18030_has_the_whole_file_tried(monkeypatch):
+    monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
+    gbk = (MESSY + PADDING).encode("gb18030")
+    assert readers._may_be_gb18030(gbk)
+    # A two-byte character cut by the end of the start is no failure.
+    cut = b"x" * (readers.HEAD_BYTES - 1) + gbk
+    assert cut[readers.HEAD_BYTES - 1 : readers.HEAD_BYTES + 1] == "西".encode("gb18030")
+    assert readers._may_be_gb18030(cut)
+    # A start that is GB18030 with bytes GB18030 cannot read further on: not GB18030.
+    assert not readers._may_be_gb18030(gbk + b"\xff\xff\n")
+    assert not readers._may_be_gb18030((MESSY + PADDING).encode("utf-8"))
+
+
 def test_invalid_utf8_past_the_decoded_start_names_its_byte(tmp_path, monkeypatch):
     monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
     good = (MESSY + PADDING).encode("utf-8")
