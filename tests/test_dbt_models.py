@@ -584,6 +584,7 @@ def test_build_runs_offline_and_quietly(built_settings):
     assert args[0] == "build"
     assert {"--no-send-anonymous-usage-stats", "--no-version-check"} <= set(args)
     assert args[args.index("--log-level") + 1] == "none"
+    assert "--no-write-json" in args
 
 
 def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(tmp_path: Path):
