@@ -13,7 +13,7 @@ import shutil
 import duckdb
 from conftest import make_dbt_project
 
-from pipeline.build import _environ, build_and_publish, facts_stamp, set_facts_stamp
+from pipeline.build import build_and_publish, facts_stamp, set_facts_stamp
 from pipeline.ingest import ingest
 from pipeline.settings import PROJECT_ROOT, Settings
 
@@ -89,10 +89,9 @@ def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp
     assert not (root / "target" / "manifest.json").exists()
     from dbt.cli.main import dbtRunner
 
-    with _environ(settings.dbt_env()):
-        parsed = dbtRunner().invoke(
-            ["parse", "--project-dir", str(root), "--profiles-dir", str(root)]
-        )
+    for key, value in settings.dbt_env().items():
+        monkeypatch.setenv(key, value)
+    parsed = dbtRunner().invoke(["parse", "--project-dir", str(root), "--profiles-dir", str(root)])
     assert parsed.success, parsed.exception
     manifest = json.loads((root / "target" / "manifest.json").read_text(encoding="utf-8"))
     materialized = {
