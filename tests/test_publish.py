@@ -200,8 +200,20 @@ def test_a_failing_build_publishes_nothing_and_keeps_reports_and_exports(tmp_pat
     assert "unique_dim_units_unit_code" in last["message"]
 
 
-def _kill_after(proc: subprocess.Popen, seconds: float) -> None:
-    time.sleep(seconds)
+def _kill_once_written(proc: subprocess.Popen, warehouse: Path, at_least: int) -> None:
+    """Kill `proc` once the warehouse's write-ahead log holds `at_least` bytes: mid-work on a fast
+    machine or a slow one (a fixed delay let a quiet machine finish the work first)."""
+    wal = warehouse.with_name(warehouse.name + ".wal")
+    deadline = time.monotonic() + 300
+    while True:
+        try:
+            if wal.stat().st_size >= at_least:
+                break
+        except FileNotFoundError:
+            pass
+        assert proc.poll() is None, "the process ended before it had written enough to be killed"
+        assert time.monotonic() < deadline, "the process wrote too little in 300 s"
+        time.sleep(0.005)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     assert proc.returncode == -signal.SIGKILL, "the process ended before it could be killed"
@@ -220,7 +232,16 @@ def _case_ledgers(folder: Path, files: int, rows: int) -> int:
 
 def test_kill_during_ingest_then_ingest_again_loses_and_doubles_nothing(tmp_path):
     expected = _case_ledgers(tmp_path / "ledgers", files=16, rows=4000)
-    _kill_after(start(tmp_path, "ingest", str(tmp_path / "ledgers")), 4)
+    # Each file's 4,000 rows put about 0.8 MB in the log: killed after two or three of 16.
+    _kill_once_written(
+        start(tmp_path, "ingest", str(tmp_path / "ledgers")), tmp_path / "wh.duckdb", 2_000_000
+    )
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    try:
+        (before,) = con.execute("select count(*) from raw.files where status = 'loaded'").fetchone()
+    finally:
+        con.close()
+    assert 0 < before < 16  # the kill landed mid-ingest
     result = pilot(tmp_path, "ingest", str(tmp_path / "ledgers"))
     assert result.returncode == 0, result.stderr
     files = json.loads(pilot(tmp_path, "quality", "--format", "json").stdout)["files"]
@@ -241,7 +262,8 @@ def test_kill_during_ingest_then_ingest_again_loses_and_doubles_nothing(tmp_path
 
 def test_kill_during_build_then_a_normal_run_counts_right(tmp_path):
     assert pilot(tmp_path, "ingest", str(DEMO)).returncode == 0
-    _kill_after(start(tmp_path, "build"), 8)
+    # Killed at dbt's first write, once it has imported and parsed: mid-build, before publishing.
+    _kill_once_written(start(tmp_path, "build"), tmp_path / "wh.duckdb", 1)
     assert current(Settings.from_env(tmp_path / "wh.duckdb")) is None  # nothing published
     result = pilot(tmp_path, "run", "--out", str(tmp_path / "r"))
     assert result.returncode == 0, result.stderr
