@@ -235,15 +235,28 @@ def test_a_large_file_decoded_from_its_start_loads_the_same(tmp_path, monkeypatc
 
 def test_only_a_start_that_decodes_as_gb18030_has_the_whole_file_tried(monkeypatch):
     monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
-    gbk = (MESSY + PADDING).encode("gb18030")
-    assert readers._may_be_gb18030(gbk)
+    text = MESSY + PADDING
+    gbk = text.encode("gb18030")
+    assert readers._gb18030(gbk) == text
     # A two-byte character cut by the end of the start is no failure.
     cut = b"x" * (readers.HEAD_BYTES - 1) + gbk
     assert cut[readers.HEAD_BYTES - 1 : readers.HEAD_BYTES + 1] == "西".encode("gb18030")
-    assert readers._may_be_gb18030(cut)
+    assert readers._gb18030(cut) == "x" * (readers.HEAD_BYTES - 1) + text
     # A start that is GB18030 with bytes GB18030 cannot read further on: not GB18030.
-    assert not readers._may_be_gb18030(gbk + b"\xff\xff\n")
-    assert not readers._may_be_gb18030((MESSY + PADDING).encode("utf-8"))
+    assert readers._gb18030(gbk + b"\xff\xff\n") is None
+    assert readers._gb18030(text.encode("utf-8")) is None
+
+
+def test_a_large_gbk_file_is_decoded_as_gb18030_once(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "HEAD_BYTES", 2048)
+    data = (MESSY + PADDING).encode("gb18030")
+    calls = []
+    real = readers._gb18030
+    monkeypatch.setattr(readers, "_gb18030", lambda b: calls.append(len(b)) or real(b))
+    monkeypatch.setattr(readers, "_decode", lambda b, p: calls.append("decode") or ("", "gb18030"))
+    readers.csv_head(data, tmp_path / "gbk.csv", 5)
+    # _utf8_head leaves a file whose start is not UTF-8 to _decode, without decoding it itself.
+    assert calls == ["decode"]
 
 
 def test_invalid_utf8_past_the_decoded_start_names_its_byte(tmp_path, monkeypatch):
