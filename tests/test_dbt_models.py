@@ -16,7 +16,7 @@ from conftest import (
     write_raw_fixture,
 )
 
-from pipeline.build import build, dbt_args
+from pipeline.build import build, dbt_args, dbt_dir
 from pipeline.errors import BuildError
 from pipeline.settings import Settings
 from pipeline.warehouse import connect, quote_ident
@@ -628,6 +628,27 @@ def test_failing_test_names_itself_in_build_error(tmp_path: Path):
     )
     # The build let go of the warehouse: Python can open it right away.
     duckdb.connect(str(settings.warehouse)).close()
+    # dbt's file log, beside the warehouse, keeps what failed (and no debug lines).
+    log = (tmp_path / "warehouse.dbt" / "logs" / "dbt.log").read_text(encoding="utf-8")
+    assert "unique_dim_units_unit_code" in log
+    assert "[debug]" not in log
+
+
+def test_dbt_keeps_its_files_beside_each_warehouse(tmp_path: Path):
+    root = make_dbt_project(tmp_path / "project")
+    first = Settings(root=root, warehouse=tmp_path / "first.duckdb")
+    second = Settings(root=root, warehouse=tmp_path / "second.duckdb")
+    assert dbt_dir(first) == tmp_path / "first.dbt"
+    for settings in (first, second):
+        write_raw_fixture(settings.warehouse)
+    build(first, select="+dim_units")
+    parsed = (tmp_path / "first.dbt" / "target" / "partial_parse.msgpack").read_bytes()
+    build(second, select="+dim_units")
+    assert (tmp_path / "second.dbt" / "target" / "partial_parse.msgpack").exists()
+    # The other warehouse's build left the first's parse as it was: its next build reuses it.
+    assert (tmp_path / "first.dbt" / "target" / "partial_parse.msgpack").read_bytes() == parsed
+    assert not (root / "target").exists()
+    assert not (root / "logs").exists()
 
 
 def test_a_users_own_output_type_adds_columns(tmp_path: Path):

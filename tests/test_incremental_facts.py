@@ -13,7 +13,7 @@ import shutil
 import duckdb
 from conftest import make_dbt_project
 
-from pipeline.build import build_and_publish, facts_stamp, set_facts_stamp
+from pipeline.build import build_and_publish, dbt_dir, facts_stamp, set_facts_stamp
 from pipeline.ingest import ingest
 from pipeline.settings import PROJECT_ROOT, Settings
 
@@ -86,7 +86,8 @@ def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp
     incremental = build_and_publish(settings)
     assert incremental.nodes and not incremental.full_refresh
     # A build writes no manifest.json; dbt parse does.
-    assert not (root / "target" / "manifest.json").exists()
+    assert (dbt_dir(settings) / "target" / "partial_parse.msgpack").exists()
+    assert not (dbt_dir(settings) / "target" / "manifest.json").exists()
     from dbt.cli.main import dbtRunner
 
     for key, value in settings.dbt_env().items():
