@@ -163,6 +163,10 @@ def read(
             sql = f"select * from {source.macro}(?, ?) order by {source.order_by}"
             names, rows = fetch(con, sql, [d_from, d_to], source.macro)
         else:
+            if d_from or d_to:
+                # A range the data do not reach is a mistake, as for one whole period (above)
+                # and in reports and summaries: an error, not a file of headers alone.
+                date_range(d_from, d_to, *pilot_bounds(con))
             where, params = ["period = ?"], [period]
             if d_from:
                 where.append("period_start >= ?")

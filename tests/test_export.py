@@ -278,6 +278,26 @@ def test_a_range_reversed_by_the_data_bounds_is_an_error_not_a_backwards_period(
     assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
 
 
+@pytest.mark.parametrize("period", ["week", "month", "quarter", "year"])
+def test_a_range_the_data_do_not_reach_is_an_error_at_every_period(settings, period):
+    first, last = read_bounds(settings)
+    with pytest.raises(PilotError) as exc:
+        export(settings, "metrics", period=period, date_from="2030-01-01")
+    assert exc.value.message == (
+        "起始日期晚于结束日期 / --from 2030-01-01 is after --to "
+        f"{last.isoformat()} (the last day with data)"
+    )
+    assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
+    with pytest.raises(PilotError) as exc:
+        export(settings, "referrals", period=period, date_from="2000-01-01", date_to="2000-12-31")
+    assert exc.value.message == "所选期间没有数据 / no data from 2000-01-01 to 2000-12-31"
+    # A range inside the data still gives its rows (the hand-made warehouse has months only).
+    rows = json.loads(
+        export(settings, "outputs", period="month", date_from=first, date_to=last, fmt="json")
+    )
+    assert {row["unit_code"] for row in rows} == {"XHY", "XJ", "ZBB"}
+
+
 def read_bounds(settings):
     from pipeline.export import pilot_bounds
     from pipeline.publish import open_reporting
