@@ -103,6 +103,28 @@ def date_range(
     return d_from, d_to
 
 
+_PERIOD_ZH = {"week": "周", "month": "月份", "quarter": "季度", "year": "年度"}
+
+
+def _no_period_starts(
+    period: str, d_from: date | None, d_to: date | None, first: date, last: date
+) -> PilotError:
+    if d_from and d_to:
+        zh = f"{d_from.isoformat()} 至 {d_to.isoformat()} 之间"
+        en = f"from {d_from.isoformat()} to {d_to.isoformat()}"
+    elif d_from:
+        zh, en = f"{d_from.isoformat()} 及以后", f"on or after {d_from.isoformat()}"
+    else:
+        zh, en = f"{d_to.isoformat()} 及以前", f"on or before {d_to.isoformat()}"
+    return PilotError(
+        f"{zh}没有开始的{_PERIOD_ZH[period]} / no {period} starts {en}",
+        hint=(
+            f"the {period}s in the data start from {first.isoformat()} to {last.isoformat()};"
+            " --from and --to choose periods by their first day"
+        ),
+    )
+
+
 def _check_choice(value: str, choices: Sequence[str], zh: str, en: str) -> str:
     if value not in choices:
         raise PilotError(f"无效{zh} / invalid {en}: {value} (use one of {', '.join(choices)})")
@@ -163,10 +185,6 @@ def read(
             sql = f"select * from {source.macro}(?, ?) order by {source.order_by}"
             names, rows = fetch(con, sql, [d_from, d_to], source.macro)
         else:
-            if d_from or d_to:
-                # A range the data do not reach is a mistake, as for one whole period (above)
-                # and in reports and summaries: an error, not a file of headers alone.
-                date_range(d_from, d_to, *pilot_bounds(con))
             where, params = ["period = ?"], [period]
             if d_from:
                 where.append("period_start >= ?")
@@ -179,6 +197,19 @@ def read(
                 f"order by {source.order_by}"
             )
             names, rows = fetch(con, sql, params, source.relation)
+            if not rows and (d_from or d_to):
+                # Periods are chosen by their first day. None chosen is a mistake, as a range
+                # outside the data is for --period all, reports and summaries: an error, not a
+                # file of headers alone. (A quarter or year may start before the pilot did.)
+                _, ((first, last),) = fetch(
+                    con,
+                    f"select min(period_start), max(period_start) from {source.relation} "
+                    "where period = ?",
+                    [period],
+                    source.relation,
+                )
+                if first is not None:
+                    raise _no_period_starts(period, d_from, d_to, first, last)
     finally:
         con.close()
     if source.columns is None:

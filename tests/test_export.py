@@ -278,24 +278,53 @@ def test_a_range_reversed_by_the_data_bounds_is_an_error_not_a_backwards_period(
     assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
 
 
-@pytest.mark.parametrize("period", ["week", "month", "quarter", "year"])
-def test_a_range_the_data_do_not_reach_is_an_error_at_every_period(settings, period):
-    first, last = read_bounds(settings)
-    with pytest.raises(PilotError) as exc:
-        export(settings, "metrics", period=period, date_from="2030-01-01")
-    assert exc.value.message == (
-        "起始日期晚于结束日期 / --from 2030-01-01 is after --to "
-        f"{last.isoformat()} (the last day with data)"
+def test_a_range_in_which_no_period_starts_is_an_error_naming_the_periods_there_are(settings):
+    hint = (
+        "the months in the data start from 2011-08-01 to 2011-10-01;"
+        " --from and --to choose periods by their first day"
     )
-    assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
-    with pytest.raises(PilotError) as exc:
-        export(settings, "referrals", period=period, date_from="2000-01-01", date_to="2000-12-31")
-    assert exc.value.message == "所选期间没有数据 / no data from 2000-01-01 to 2000-12-31"
-    # A range inside the data still gives its rows (the hand-made warehouse has months only).
+    for kwargs, message in (
+        (
+            {"date_from": "2030-01-01"},
+            "2030-01-01 及以后没有开始的月份 / no month starts on or after 2030-01-01",
+        ),
+        (
+            {"date_to": "2000-12-31"},
+            "2000-12-31 及以前没有开始的月份 / no month starts on or before 2000-12-31",
+        ),
+        (
+            {"date_from": "2011-09-15", "date_to": "2011-09-30"},
+            "2011-09-15 至 2011-09-30 之间没有开始的月份 / no month starts from 2011-09-15 to 2011-09-30",
+        ),
+    ):
+        with pytest.raises(PilotError) as exc:
+            export(settings, "referrals", period="month", **kwargs)
+        assert (exc.value.message, exc.value.hint) == (message, hint)
+    # A range inside the data still gives its rows.
     rows = json.loads(
-        export(settings, "outputs", period="month", date_from=first, date_to=last, fmt="json")
+        export(settings, "outputs", date_from="2011-08-01", date_to="2011-09-30", fmt="json")
     )
-    assert {row["unit_code"] for row in rows} == {"XHY", "XJ", "ZBB"}
+    assert {(row["unit_code"], row["period_start"]) for row in rows} == {
+        (unit, start) for unit in ("XHY", "XJ", "ZBB") for start in ("2011-08-01", "2011-09-01")
+    }
+
+
+def test_a_period_that_starts_before_the_pilot_is_chosen_by_its_first_day(settings):
+    # The pilot began on 2011-08-01, in a quarter that began on 2011-07-01.
+    con = duckdb.connect(str(settings.warehouse))
+    con.execute(
+        "insert into reporting.rpt_outputs_unit_period values "
+        "('quarter', 'XJ', '2011-07-01', '2011-09-30', 'LEAFLET', '宣传资料', '份', 7, 0.1, false)"
+    )
+    con.close()
+    text = export(settings, "outputs", period="quarter", date_to="2011-07-31")
+    assert text == "unit_code,period_start,output_code,quantity\nXJ,2011-07-01,LEAFLET,7\n"
+    with pytest.raises(PilotError) as exc:
+        export(settings, "outputs", period="quarter", date_to="2011-06-30")
+    assert (
+        exc.value.message
+        == "2011-06-30 及以前没有开始的季度 / no quarter starts on or before 2011-06-30"
+    )
 
 
 def read_bounds(settings):
