@@ -71,6 +71,18 @@ class QualityFormat(str, Enum):
     xlsx = "xlsx"
 
 
+def _format_for(given: Enum | None, out_file: Path | None, formats: type[Enum], default: Enum):
+    """The --format given, else the one --out's extension names, else the default."""
+    if given is not None:
+        return given
+    if out_file is not None:
+        suffix = out_file.suffix.lower().lstrip(".")
+        for member in formats:
+            if member.value == suffix:
+                return member
+    return default
+
+
 class State:
     settings: Settings = Settings()
     quiet: bool = False
@@ -298,13 +310,22 @@ def export(
             "periods that start on or before it; with --period all, the range's last day",
         ),
     ] = None,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="格式 / format")] = ExportFormat.csv,
+    fmt: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            help="格式，默认取 --out 的扩展名，否则 csv / format (default: the one --out's "
+            "extension names, else csv)",
+        ),
+    ] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="输出文件 / output file (default: stdout)")
     ] = None,
 ) -> None:
     """导出指标 / export metrics, campaign outputs or referrals per unit and period."""
     from .export import export as do_export
+
+    fmt = _format_for(fmt, out_file, ExportFormat, ExportFormat.csv)
 
     result = do_export(
         state.settings,
@@ -324,8 +345,13 @@ def export(
 @app.command()
 def quality(
     fmt: Annotated[
-        QualityFormat, typer.Option("--format", help="table | json | xlsx")
-    ] = QualityFormat.table,
+        QualityFormat | None,
+        typer.Option(
+            "--format",
+            help="table | json | xlsx（默认取 --out 的扩展名，否则 table）/ default: the one "
+            "--out's extension names, else table",
+        ),
+    ] = None,
     out_file: Annotated[
         Path | None,
         typer.Option("--out", help="输出文件 / file to write (--format xlsx or json)"),
@@ -334,6 +360,8 @@ def quality(
     """数据质量：每个文件的读取、入库、隔离、跳过行数及隔离原因 / per-file accounting and quarantine."""
     from .quality import by_file, write_workbook
     from .quality import quality as read_quality
+
+    fmt = _format_for(fmt, out_file, QualityFormat, QualityFormat.table)
 
     if fmt is QualityFormat.xlsx and out_file is None:
         raise PilotError(
@@ -459,8 +487,13 @@ def summary(
         str | None, typer.Option("--to", help="截止日期 / to date (YYYY-MM-DD)")
     ] = None,
     fmt: Annotated[
-        SummaryFormat, typer.Option("--format", help="格式 / format")
-    ] = SummaryFormat.docx,
+        SummaryFormat | None,
+        typer.Option(
+            "--format",
+            help="格式，默认取 --out 的扩展名，否则 docx / format (default: the one --out's "
+            "extension names, else docx)",
+        ),
+    ] = None,
     lang: Annotated[Lang, typer.Option(help="语言 / language")] = Lang.zh,
     out_file: Annotated[
         Path | None,
@@ -475,6 +508,7 @@ def summary(
     """工作经验材料：数字取自报表模型，逐项可查 / work-experience summary, every figure traced."""
     from .summary import write_summary
 
+    fmt = _format_for(fmt, out_file, SummaryFormat, SummaryFormat.docx)
     path = write_summary(
         state.settings,
         unit=unit,

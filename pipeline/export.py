@@ -303,6 +303,13 @@ def export(
         raise PilotError(
             "xlsx 格式需要输出文件 / xlsx needs an output file", hint="pass --out export.xlsx"
         )
+    suffix = Path(out).suffix.lower().lstrip(".") if out is not None else ""
+    if suffix in FORMATS and suffix != fmt:
+        # CSV text in a file named .xlsx is a file Excel refuses or warns about.
+        raise PilotError(
+            f"文件扩展名与格式不符 / {Path(out).name} is not a .{fmt} file (--format {fmt})",
+            hint=f"name the file *.{fmt}, or pass the --format its name says",
+        )
     columns, rows = read(settings, what, period, date_from, date_to)
     if out is None:
         return to_csv(columns, rows) if fmt == "csv" else to_json(columns, rows)

@@ -197,6 +197,13 @@ def test_quality_json_structure(tmp_path):
     result = pilot(tmp_path, "quality", "--format", "json", "--out", str(saved))
     assert (result.returncode, result.stdout) == (0, f"已写出 / wrote {saved}\n")
     assert json.loads(saved.read_text(encoding="utf-8")) == data
+    # Without --format, the file's extension says which.
+    named = tmp_path / "质量副本.json"
+    result = pilot(tmp_path, "quality", "--out", str(named))
+    assert (result.returncode, json.loads(named.read_text(encoding="utf-8"))) == (0, data)
+    result = pilot(tmp_path, "quality", "--out", str(tmp_path / "隔离行.xlsx"))
+    assert result.returncode == 0
+    assert openpyxl.load_workbook(tmp_path / "隔离行.xlsx").sheetnames
     result = pilot(tmp_path, "quality", "--out", str(tmp_path / "q.txt"))
     assert result.returncode == 1
     assert result.stderr.startswith(
@@ -423,3 +430,30 @@ def test_demo_never_overwrites_a_ledger_outside_its_own_folder_unless_forced(tmp
     assert result.returncode == 0, result.stderr
     assert filled.read_bytes().startswith(b"PK")
     assert len(list(folder.iterdir())) == 9
+
+
+def test_export_takes_its_format_from_the_file_name_unless_told(tmp_path):
+    from test_export import build_warehouse
+
+    build_warehouse(tmp_path / "w.duckdb")
+    result = pilot(tmp_path, "export", "outputs", "--out", str(tmp_path / "产出.xlsx"))
+    assert result.returncode == 0, result.stderr
+    sheet = openpyxl.load_workbook(tmp_path / "产出.xlsx").active
+    assert [c.value for c in sheet[1]] == ["unit_code", "period_start", "output_code", "quantity"]
+    result = pilot(tmp_path, "export", "outputs", "--out", str(tmp_path / "产出.json"))
+    assert json.loads((tmp_path / "产出.json").read_text(encoding="utf-8"))[0]["unit_code"] == "XHY"
+    # Told a format its name contradicts: refused, nothing written.
+    result = pilot(
+        tmp_path, "export", "outputs", "--format", "csv", "--out", str(tmp_path / "m.xlsx")
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        (
+            "错误 / error: 文件扩展名与格式不符 / m.xlsx is not a .csv file (--format csv)\n"
+            "提示 / hint: name the file *.csv, or pass the --format its name says\n"
+        ),
+    )
+    assert not (tmp_path / "m.xlsx").exists()
+    # A name that says no format: csv, as before.
+    result = pilot(tmp_path, "export", "outputs", "--out", str(tmp_path / "产出.txt"))
+    assert (tmp_path / "产出.txt").read_text(encoding="utf-8-sig").startswith("unit_code,")

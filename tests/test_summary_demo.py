@@ -343,6 +343,19 @@ def test_cli_summary(demo_settings, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"工作经验材料 / summary: {out}"
     assert "下发整改通知书34份" in out.read_text(encoding="utf-8")
+    # Without --format, the file's name says which.
+    named = tmp_path / "经验材料.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(demo_settings.warehouse)]
+        + ["summary", "--out", str(named)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert named.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice is not installed")
