@@ -125,6 +125,16 @@ def _no_period_starts(
     )
 
 
+def refuse_other_format(path: Path, fmt: str, known: Sequence[str]) -> None:
+    """Refuse a file whose extension names another of the `known` formats than `fmt`."""
+    suffix = path.suffix.lower()
+    if suffix in {f".{f}" for f in known} and suffix != f".{fmt}":
+        raise PilotError(
+            f"文件扩展名与格式不符 / {path.name} is not a .{fmt} file (--format {fmt})",
+            hint=f"name the file *.{fmt}, or pass the --format its name says",
+        )
+
+
 def _check_choice(value: str, choices: Sequence[str], zh: str, en: str) -> str:
     if value not in choices:
         raise PilotError(f"无效{zh} / invalid {en}: {value} (use one of {', '.join(choices)})")
@@ -303,13 +313,9 @@ def export(
         raise PilotError(
             "xlsx 格式需要输出文件 / xlsx needs an output file", hint="pass --out export.xlsx"
         )
-    suffix = Path(out).suffix.lower().lstrip(".") if out is not None else ""
-    if suffix in FORMATS and suffix != fmt:
+    if out is not None:
         # CSV text in a file named .xlsx is a file Excel refuses or warns about.
-        raise PilotError(
-            f"文件扩展名与格式不符 / {Path(out).name} is not a .{fmt} file (--format {fmt})",
-            hint=f"name the file *.{fmt}, or pass the --format its name says",
-        )
+        refuse_other_format(Path(out), fmt, FORMATS)
     columns, rows = read(settings, what, period, date_from, date_to)
     if out is None:
         return to_csv(columns, rows) if fmt == "csv" else to_json(columns, rows)

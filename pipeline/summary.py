@@ -19,7 +19,7 @@ from typing import Any
 
 from . import i18n
 from .errors import PilotError
-from .export import date_range, fetch, parse_date, pilot_bounds
+from .export import date_range, fetch, parse_date, pilot_bounds, refuse_other_format
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
 
@@ -1064,16 +1064,8 @@ def write_summary(
     if fmt not in FORMATS:
         raise PilotError(f"无效格式 / invalid format: {fmt} (use one of {', '.join(FORMATS)})")
     chosen = Path(out).expanduser() if out else None
-    if (
-        chosen is not None
-        and not chosen.is_dir()
-        and chosen.suffix.lower() in {f".{f}" for f in (*FORMATS, "htm", "doc", "pdf")}
-        and chosen.suffix.lower() != f".{fmt}"
-    ):
-        raise PilotError(
-            f"文件扩展名与格式不符 / {chosen.name} is not a .{fmt} file (--format {fmt})",
-            hint=f"name the file *.{fmt}, or pass the --format its name says",
-        )
+    if chosen is not None and not chosen.is_dir():
+        refuse_other_format(chosen, fmt, (*FORMATS, "htm", "doc", "pdf"))
     summary = build_summary(settings, unit, date_from, date_to, lang, template_dir)
     meta = summary.meta
     default = default_out(settings, meta["unit"], meta["d_from"], meta["d_to"], fmt)
