@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -37,19 +38,22 @@ IMAGES = re.compile(r"!\[[^\]]*\]\(chart:[a-z0-9_]+\)")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
 
-@pytest.fixture(scope="module")
-def demo_settings(tmp_path_factory) -> Settings:
-    tmp = tmp_path_factory.mktemp("summary")
-    env = {**os.environ, "PILOT_SECRET_FILE": str(tmp / "secret.key")}
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(tmp / "wh.duckdb"), "--quiet"]
-        + ["run", "--out", str(tmp / "reports")],
+def run_pilot(secret_dir: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
+    """`pilot --warehouse WAREHOUSE ARGS...` as a user runs it, its secret kept in secret_dir."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(warehouse), *args],
         capture_output=True,
         text=True,
-        env=env,
+        env={**os.environ, "PILOT_SECRET_FILE": str(secret_dir / "secret.key")},
         cwd=PROJECT_ROOT,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def demo_settings(tmp_path_factory) -> Settings:
+    tmp = tmp_path_factory.mktemp("summary")
+    result = run_pilot(tmp, tmp / "wh.duckdb", "--quiet", "run", "--out", str(tmp / "reports"))
     assert result.returncode == 0, result.stderr
     return Settings(warehouse=tmp / "wh.duckdb", reports_dir=tmp / "reports")
 
@@ -328,32 +332,19 @@ def test_out_may_be_a_folder_but_not_a_file_of_another_format(demo_settings, tmp
 
 
 def test_cli_summary(demo_settings, tmp_path):
-    env = {**os.environ, "PILOT_SECRET_FILE": str(tmp_path / "secret.key")}
     out = tmp_path / "s.md"
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(demo_settings.warehouse)]
-        + ["summary", "--from", "2011-08-01", "--to", "2012-07-31", "--format", "md"]
-        + ["--out", str(out)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=False,
+    result = run_pilot(
+        tmp_path,
+        demo_settings.warehouse,
+        *("summary", "--from", "2011-08-01", "--to", "2012-07-31", "--format", "md"),
+        *("--out", str(out)),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"工作经验材料 / summary: {out}"
     assert "下发整改通知书34份" in out.read_text(encoding="utf-8")
     # Without --format, the file's name says which.
     named = tmp_path / "经验材料.html"
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "--warehouse", str(demo_settings.warehouse)]
-        + ["summary", "--out", str(named)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=PROJECT_ROOT,
-        check=False,
-    )
+    result = run_pilot(tmp_path, demo_settings.warehouse, "summary", "--out", str(named))
     assert result.returncode == 0, result.stderr
     assert named.read_text(encoding="utf-8").lstrip().lower().startswith("<!doctype html>")
 
