@@ -298,16 +298,18 @@ def export(
         str | None,
         typer.Option(
             "--from",
-            help="起始日期：周期的开始日不早于此日；all 则为区间起点 / from date (YYYY-MM-DD): "
-            "periods that start on or after it; with --period all, the range's first day",
+            help="起始日期：导出结束日不早于此日的各周期（整期导出）；all 则为区间起点 / from date "
+            "(YYYY-MM-DD): periods that end on or after it, exported whole; with --period all, "
+            "the range's first day",
         ),
     ] = None,
     date_to: Annotated[
         str | None,
         typer.Option(
             "--to",
-            help="截止日期：周期的开始日不晚于此日；all 则为区间终点 / to date (YYYY-MM-DD): "
-            "periods that start on or before it; with --period all, the range's last day",
+            help="截止日期：导出开始日不晚于此日的各周期（整期导出）；all 则为区间终点 / to date "
+            "(YYYY-MM-DD): periods that start on or before it, exported whole; with --period "
+            "all, the range's last day",
         ),
     ] = None,
     fmt: Annotated[

@@ -106,22 +106,19 @@ def date_range(
 _PERIOD_ZH = {"week": "周", "month": "月份", "quarter": "季度", "year": "年度"}
 
 
-def _no_period_starts(
+def _no_period_overlaps(
     period: str, d_from: date | None, d_to: date | None, first: date, last: date
 ) -> PilotError:
     if d_from and d_to:
-        zh = f"{d_from.isoformat()} 至 {d_to.isoformat()} 之间"
-        en = f"from {d_from.isoformat()} to {d_to.isoformat()}"
+        zh = f"{d_from.isoformat()} 至 {d_to.isoformat()}"
+        en = f"{d_from.isoformat()} to {d_to.isoformat()}"
     elif d_from:
-        zh, en = f"{d_from.isoformat()} 及以后", f"on or after {d_from.isoformat()}"
+        zh, en = f"{d_from.isoformat()} 及以后", f"{d_from.isoformat()} onwards"
     else:
-        zh, en = f"{d_to.isoformat()} 及以前", f"on or before {d_to.isoformat()}"
+        zh, en = f"{d_to.isoformat()} 及以前", f"up to {d_to.isoformat()}"
     return PilotError(
-        f"{zh}没有开始的{_PERIOD_ZH[period]} / no {period} starts {en}",
-        hint=(
-            f"the {period}s in the data start from {first.isoformat()} to {last.isoformat()};"
-            " --from and --to choose periods by their first day"
-        ),
+        f"数据中没有与 {zh} 重叠的{_PERIOD_ZH[period]} / no {period} in the data overlaps {en}",
+        hint=f"the {period}s in the data run from {first.isoformat()} to {last.isoformat()}",
     )
 
 
@@ -186,18 +183,21 @@ def read(
     source = SOURCES[_check_choice(what, tuple(SOURCES), "导出内容", "export")]
     _check_choice(period, PERIODS, "周期", "period")
     d_from, d_to = parse_date(date_from), parse_date(date_to)
-    if d_from and d_to:
-        date_range(d_from, d_to, d_from, d_to)
     con = open_reporting(settings)
     try:
+        if d_from and d_to and d_from > d_to:
+            date_range(d_from, d_to, *pilot_bounds(con))
         if period == "all" and (d_from or d_to):
             d_from, d_to = date_range(d_from, d_to, *pilot_bounds(con))
             sql = f"select * from {source.macro}(?, ?) order by {source.order_by}"
             names, rows = fetch(con, sql, [d_from, d_to], source.macro)
         else:
+            # Every period that overlaps the range, whole: a quarter that began before --from
+            # still holds days inside the range (the pilot began on 2011-08-01, in a quarter
+            # that began on 2011-07-01), and leaving it out would leave those days out.
             where, params = ["period = ?"], [period]
             if d_from:
-                where.append("period_start >= ?")
+                where.append("period_end >= ?")
                 params.append(d_from)
             if d_to:
                 where.append("period_start <= ?")
@@ -208,18 +208,17 @@ def read(
             )
             names, rows = fetch(con, sql, params, source.relation)
             if not rows and (d_from or d_to):
-                # Periods are chosen by their first day. None chosen is a mistake, as a range
-                # outside the data is for --period all, reports and summaries: an error, not a
-                # file of headers alone. (A quarter or year may start before the pilot did.)
+                # A range outside the data is an error, as it is for --period all, reports and
+                # summaries: not a file of headers alone.
                 _, ((first, last),) = fetch(
                     con,
-                    f"select min(period_start), max(period_start) from {source.relation} "
+                    f"select min(period_start), max(period_end) from {source.relation} "
                     "where period = ?",
                     [period],
                     source.relation,
                 )
                 if first is not None:
-                    raise _no_period_starts(period, d_from, d_to, first, last)
+                    raise _no_period_overlaps(period, d_from, d_to, first, last)
     finally:
         con.close()
     if source.columns is None:

@@ -278,53 +278,79 @@ def test_a_range_reversed_by_the_data_bounds_is_an_error_not_a_backwards_period(
     assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
 
 
-def test_a_range_in_which_no_period_starts_is_an_error_naming_the_periods_there_are(settings):
-    hint = (
-        "the months in the data start from 2011-08-01 to 2011-10-01;"
-        " --from and --to choose periods by their first day"
-    )
+def test_a_range_no_period_overlaps_is_an_error_naming_the_periods_there_are(settings):
+    hint = "the months in the data run from 2011-08-01 to 2011-10-31"
     for kwargs, message in (
         (
             {"date_from": "2030-01-01"},
-            "2030-01-01 及以后没有开始的月份 / no month starts on or after 2030-01-01",
+            (
+                "数据中没有与 2030-01-01 及以后 重叠的月份 / no month in the data overlaps "
+                "2030-01-01 onwards"
+            ),
         ),
         (
             {"date_to": "2000-12-31"},
-            "2000-12-31 及以前没有开始的月份 / no month starts on or before 2000-12-31",
+            (
+                "数据中没有与 2000-12-31 及以前 重叠的月份 / no month in the data overlaps "
+                "up to 2000-12-31"
+            ),
         ),
         (
-            {"date_from": "2011-09-15", "date_to": "2011-09-30"},
-            "2011-09-15 至 2011-09-30 之间没有开始的月份 / no month starts from 2011-09-15 to 2011-09-30",
+            {"date_from": "2029-09-15", "date_to": "2029-09-30"},
+            (
+                "数据中没有与 2029-09-15 至 2029-09-30 重叠的月份 / no month in the data overlaps "
+                "2029-09-15 to 2029-09-30"
+            ),
         ),
     ):
         with pytest.raises(PilotError) as exc:
             export(settings, "referrals", period="month", **kwargs)
         assert (exc.value.message, exc.value.hint) == (message, hint)
-    # A range inside the data still gives its rows.
+    # A range inside the data gives every month it touches, whole.
     rows = json.loads(
-        export(settings, "outputs", date_from="2011-08-01", date_to="2011-09-30", fmt="json")
+        export(settings, "outputs", date_from="2011-08-20", date_to="2011-09-10", fmt="json")
     )
     assert {(row["unit_code"], row["period_start"]) for row in rows} == {
         (unit, start) for unit in ("XHY", "XJ", "ZBB") for start in ("2011-08-01", "2011-09-01")
     }
+    rows = json.loads(
+        export(settings, "outputs", date_from="2011-09-15", date_to="2011-09-30", fmt="json")
+    )
+    assert {row["period_start"] for row in rows} == {"2011-09-01"}
 
 
-def test_a_period_that_starts_before_the_pilot_is_chosen_by_its_first_day(settings):
-    # The pilot began on 2011-08-01, in a quarter that began on 2011-07-01.
+def test_a_period_that_starts_before_the_range_is_exported_when_it_overlaps_it(settings):
+    # The pilot began on 2011-08-01, in a quarter that began on 2011-07-01: a range from the
+    # pilot's first day must not leave out the days of that quarter inside it.
     con = duckdb.connect(str(settings.warehouse))
     con.execute(
         "insert into reporting.rpt_outputs_unit_period values "
         "('quarter', 'XJ', '2011-07-01', '2011-09-30', 'LEAFLET', '宣传资料', '份', 7, 0.1, false)"
     )
     con.close()
-    text = export(settings, "outputs", period="quarter", date_to="2011-07-31")
-    assert text == "unit_code,period_start,output_code,quantity\nXJ,2011-07-01,LEAFLET,7\n"
+    expected = "unit_code,period_start,output_code,quantity\nXJ,2011-07-01,LEAFLET,7\n"
+    assert export(settings, "outputs", period="quarter", date_from="2011-08-01") == expected
+    assert export(settings, "outputs", period="quarter", date_to="2011-07-31") == expected
     with pytest.raises(PilotError) as exc:
         export(settings, "outputs", period="quarter", date_to="2011-06-30")
-    assert (
-        exc.value.message
-        == "2011-06-30 及以前没有开始的季度 / no quarter starts on or before 2011-06-30"
+    assert exc.value.message == (
+        "数据中没有与 2011-06-30 及以前 重叠的季度 / no quarter in the data overlaps up to 2011-06-30"
     )
+    with pytest.raises(PilotError) as exc:
+        export(settings, "outputs", period="quarter", date_from="2011-10-01")
+    assert exc.value.message == (
+        "数据中没有与 2011-10-01 及以后 重叠的季度 / no quarter in the data overlaps 2011-10-01 onwards"
+    )
+
+
+def test_from_after_to_names_the_data_not_the_range_given(settings):
+    first, last = read_bounds(settings)
+    with pytest.raises(PilotError) as exc:
+        export(settings, "metrics", period="month", date_from="2011-09-30", date_to="2011-09-01")
+    assert exc.value.message == (
+        "起始日期晚于结束日期 / --from 2011-09-30 is after --to 2011-09-01"
+    )
+    assert exc.value.hint == f"the data run from {first.isoformat()} to {last.isoformat()}"
 
 
 def read_bounds(settings):
