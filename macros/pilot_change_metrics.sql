@@ -1,6 +1,7 @@
 {% macro pilot_change_metrics(periods) -%}
     {#- Each count metric per unit over each period of `periods` against the period of the
-        same number of days just before it, with the Poisson z-score of the change. -#}
+        same number of days just before it, with the Poisson z-score of the change; no
+        previous count (null) when that period begins before the pilot. -#}
     with both_sides as (
 
         select
@@ -50,7 +51,12 @@
             previous_side.period_end as previous_end,
             '{{ metric }}' as metric,
             cast(current_side.{{ adapter.quote(metric) }} as double) as current_value,
-            cast(previous_side.{{ adapter.quote(metric) }} as double) as previous_value
+            {#- No ledgers were kept before the pilot: a previous range that begins before it
+                has no count to compare with, not a count of zero. -#}
+            case
+                when previous_side.period_start >= cast('{{ var("pilot_start") }}' as date)
+                    then cast(previous_side.{{ adapter.quote(metric) }} as double)
+            end as previous_value
         from side_metrics as current_side
         inner join side_metrics as previous_side
             on previous_side.unit_code = current_side.unit_code

@@ -127,6 +127,13 @@ TEXT: dict[str, tuple[str, str]] = {
             "percent changes mislead on small counts."
         ),
     ),
+    "no_previous_caption": (
+        "本期 {start} 至 {end}；等长的上一时段 {prev_start} 至 {prev_end} 早于试点开始，没有台账数据，不作比较。",
+        (
+            "This period {start} to {end}; the previous period of equal length, {prev_start} to "
+            "{prev_end}, lies before the pilot began: no ledgers, no comparison."
+        ),
+    ),
     "current": ("本期", "Current"),
     "previous": ("上期", "Previous"),
     "z_score": ("z 值", "z"),

@@ -181,8 +181,24 @@ def overview_page(data: ReportData, lang: str) -> list[dict]:
         prev_end=_iso(prev.get("previous_end", "—")),
     )
     totals_caption = t("totals_caption").format(start=_iso(data.date_from), end=_iso(data.date_to))
+    if data.changes and all(r["previous_value"] is None for r in data.changes):
+        # Compared with the days before the pilot, every count would "rise" from nothing.
+        changes = _section(
+            t("changes_heading"),
+            [],
+            t("no_previous_caption").format(
+                start=_iso(data.change_from),
+                end=_iso(data.change_to),
+                prev_start=_iso(prev["previous_start"]),
+                prev_end=_iso(prev["previous_end"]),
+            ),
+        )
+    else:
+        changes = _section(
+            t("changes_heading"), [changes_table(data.changes, lang)], changes_caption
+        )
     return [
-        _section(t("changes_heading"), [changes_table(data.changes, lang)], changes_caption),
+        changes,
         _section(
             t("monthly_heading"),
             _charts([charts.monthly_figure(data, lang)], lang),

@@ -68,7 +68,9 @@ def test_overview_shows_poisson_changes_and_totals(site):
     assert "西夏区社会管理综合执法试点 — 三个试点单位对比" in html
     for name in ("西花园路街道办事处", "兴泾镇", "镇北堡镇", "全部试点单位"):
         assert name in html
-    assert "z = 2(√本期 − √上期)" in html
+    # The data hold no whole quarter, so the overview compares their whole range, and the days
+    # before it lie before the pilot.
+    assert "等长的上一时段 2011-05-01 至 2011-07-31 早于试点开始" in html
     assert "统计区间：2011-08-01 至 2011-10-31" in html
     # XHY banner over the whole range: 20 (approximate 1800 leaflets is another type).
     assert "发放宣传资料" in html
@@ -83,6 +85,36 @@ def test_changes_come_from_dbt_with_the_previous_range(built_settings):
     assert row["previous_start"] == date(2011, 8, 2)
     assert row["z_score"] == pytest.approx(2 * (2**0.5 - 2))
     assert row["is_notable"] is False
+
+
+def test_a_range_from_the_pilots_start_is_not_compared_with_the_days_before_it(
+    built_settings, tmp_path
+):
+    # The 61 days before 2011-08-01 lie before the pilot: no ledgers, so no previous count
+    # (not a count of zero, against which every count would be a notable rise).
+    data = read_report_data(built_settings, date_from="2011-08-01", date_to="2011-09-30")
+    assert data.changes
+    for row in data.changes:
+        assert (row["previous_value"], row["z_score"], row["is_notable"]) == (None, None, False)
+        assert row["previous_start"] == date(2011, 6, 1)
+    index = report.write_report(
+        built_settings, out_dir=tmp_path, date_from="2011-08-01", date_to="2011-09-30"
+    )
+    html = index.read_text(encoding="utf-8")
+    assert (
+        "本期 2011-08-01 至 2011-09-30；等长的上一时段 2011-06-01 至 2011-07-31 早于试点开始，"
+        "没有台账数据，不作比较。"
+    ) in html
+    assert "显著上升" not in html and "← " not in html
+    # A month later, the previous range lies inside the pilot and is compared.
+    data = read_report_data(built_settings, date_from="2011-09-01", date_to="2011-09-30")
+    assert all(row["previous_value"] is not None for row in data.changes)
+    index = report.write_report(
+        built_settings, out_dir=tmp_path / "sep", date_from="2011-09-01", date_to="2011-09-30"
+    )
+    html = index.read_text(encoding="utf-8")
+    assert "本期 2011-09-01 至 2011-09-30，上期 2011-08-02 至 2011-08-31。z = 2(√本期 − √上期)" in html
+    assert "2 ← 4, z −1.17" in html or "2 ← 4, z -1.17" in html
 
 
 def test_unit_and_range_narrow_the_site(built_settings, tmp_path):
