@@ -647,6 +647,11 @@ class Ingestor:
 
     @staticmethod
     def _quarantine_sql(ledger: Ledger) -> str:
+        # A quarantined row is shown to clerks (`pilot quality`, the report's quality page), so
+        # it keeps no more personal data than a loaded row: ID and phone numbers, door numbers
+        # and the party's name are masked in every cell and in the values the reasons quote,
+        # not only in the columns meant for them. A row whose cells slid one column along
+        # carries its name, ID or address in a column that has no masking of its own.
         party = "fold(s.party_name)" if ledger.name == "cases" else "null"
         values = []
         for col in ledger.columns:
@@ -655,24 +660,27 @@ class Ingestor:
                 expr = f"mask_name(fold({ref}))"
             elif col.personal:
                 expr = f"mask_value(fold({ref}))"
-            elif col.name in ("summary", "note"):
-                expr = f"mask_text({ref}, {party})"
             else:
-                expr = ref
+                expr = f"mask_text({ref}, {party})"
             values.append(f"{quote_ident(col.name)} := {expr}")
-        values.append("extra_columns := mask_text(s.extra_columns, null)")
+        values.append(f"extra_columns := mask_text(s.extra_columns, {party})")
         return f"""insert into raw.quarantine
             with bad as (
-                select source_row, unnest(reasons) as r, unnest(range(len(reasons))) as i
-                from checked where not skip and len(reasons) > 0
+                select b.source_row, b.r, b.i, mask_text(b.r.value, {party}) as shown,
+                    mask_text(b.r.detail, {party}) as detail
+                from (
+                    select source_row, unnest(reasons) as r, unnest(range(len(reasons))) as i
+                    from checked where not skip and len(reasons) > 0
+                ) b
+                join src_bad s on s.source_row = b.source_row
             ),
             messages as (
                 select b.source_row, list({{
-                    'field': b.r.field, 'column': f.header, 'rule': b.r.rule, 'value': b.r.value,
-                    'message_zh': fill_message(m.message_zh, f.header, b.r.value, b.r.detail,
+                    'field': b.r.field, 'column': f.header, 'rule': b.r.rule, 'value': b.shown,
+                    'message_zh': fill_message(m.message_zh, f.header, b.shown, b.detail,
                         b.source_row),
                     'message_en': fill_message(m.message_en, f.header || ' (' || b.r.field || ')',
-                        b.r.value, b.r.detail, b.source_row)
+                        b.shown, b.detail, b.source_row)
                 }} order by b.i) as reasons
                 from bad b
                 join ref_rule m on m.rule = b.r.rule

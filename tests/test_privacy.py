@@ -51,6 +51,8 @@ def test_masking_rules_at_ingest(tmp_path, monkeypatch):
         "cases_with_personal_data.csv": (2, 1),
         "patrols_with_personal_data.csv": (1, 0),
         "outputs_with_personal_data.csv": (1, 0),
+        "cases_quarantined_with_personal_data_in_other_columns.csv": (0, 1),
+        "outputs_quarantined_with_personal_data.csv": (0, 1),
     }
     con = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
@@ -61,8 +63,15 @@ def test_masking_rules_at_ingest(tmp_path, monkeypatch):
         (note,) = con.execute("select note from raw.patrols").fetchone()
         place, out_note = con.execute("select place, note from raw.outputs").fetchone()
         unknown = con.execute(
-            "select unknown_columns from raw.sheets where ledger = 'cases'"
+            "select unknown_columns from raw.sheets join raw.files using (file_id) "
+            "where file_name = 'cases_with_personal_data.csv'"
         ).fetchone()[0]
+        quarantined = dict(
+            con.execute(
+                "select source_file, [reasons, row_values] from raw.quarantine "
+                "where source_file like '%quarantined%'"
+            ).fetchall()
+        )
     finally:
         con.close()
     assert cases == [
@@ -79,6 +88,28 @@ def test_masking_rules_at_ingest(tmp_path, monkeypatch):
     assert (place, out_note) == ("站前街[门牌]", "联系人电话[电话]，身份证[身份证号]")
     # The unknown column 家庭住址 is reported, its values never stored.
     assert json.loads(unknown) == ["家庭住址", "备注栏"]
+    # A quarantined row, shown to clerks by `pilot quality` and the report, keeps no more than a
+    # loaded one: numbers, door numbers and the party's name are masked in every cell and in
+    # the values its reasons quote, also where a clerk typed them into the wrong column.
+    reasons, values = (
+        json.loads(v)
+        for v in quarantined["cases_quarantined_with_personal_data_in_other_columns.csv"]
+    )
+    assert [(r["column"], r["value"]) for r in reasons] == [
+        ("来源", "群众举报 [电话]"),
+        ("移交部门", "派出所(身份证[身份证号])"),
+    ]
+    assert "“群众举报 [电话]”" in reasons[0]["message_zh"]
+    assert (values["source"], values["referred_to"], values["party_name"]) == (
+        "群众举报 [电话]",
+        "派出所（身份证[身份证号]）",
+        "李某",
+    )
+    assert json.loads(values["extra_columns"]) == {"备注栏": "住站前街[门牌][门牌][门牌]的李某"}
+    reasons, values = (
+        json.loads(v) for v in quarantined["outputs_quarantined_with_personal_data.csv"]
+    )
+    assert (values["place"], values["note"]) == ("兴民村[门牌]", "联系电话[电话]")
     stored = text_columns(settings.warehouse)
     assert leaks(stored, tuple(v for v in PLANTED if v not in ("张三",))) == []
 

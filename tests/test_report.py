@@ -113,7 +113,9 @@ def test_a_range_from_the_pilots_start_is_not_compared_with_the_days_before_it(
         built_settings, out_dir=tmp_path / "sep", date_from="2011-09-01", date_to="2011-09-30"
     )
     html = index.read_text(encoding="utf-8")
-    assert "本期 2011-09-01 至 2011-09-30，上期 2011-08-02 至 2011-08-31。z = 2(√本期 − √上期)" in html
+    assert (
+        "本期 2011-09-01 至 2011-09-30，上期 2011-08-02 至 2011-08-31。z = 2(√本期 − √上期)" in html
+    )
     assert "2 ← 4, z −1.17" in html or "2 ← 4, z -1.17" in html
 
 
