@@ -180,6 +180,17 @@ def _ingest(paths: list[Path], command: str) -> bool:
                 markup=False,
                 highlight=False,
             )
+    for f in result.files:
+        unused = _columns_not_used(f)
+        if unused and not state.quiet:
+            zh = "、".join(f"{n}（应为 {m}？）" if m else n for n, m in unused)
+            en = ", ".join(f"{n} (meant {m}?)" if m else n for n, m in unused)
+            err.print(
+                f"{f.path.name}: 未识别的列 {zh}，其数据不计入指标 / columns not in the contract, "
+                f"their data used by no metric: {en}",
+                markup=False,
+                highlight=False,
+            )
     for f in result.failed:
         err.print(f"错误 / error: {f.error}", markup=False, highlight=False)
     quarantined = sum(f.total("rows_quarantined") for f in result.files)
@@ -189,6 +200,21 @@ def _ingest(paths: list[Path], command: str) -> bool:
             "see `pilot quality`"
         )
     return not result.failed
+
+
+def _columns_not_used(report) -> list[tuple[str, str | None]]:
+    """A file's unknown columns that were kept (not personal), each with the contract header it
+    resembles, if any."""
+    from .contract import LEDGERS, is_personal_header, similar_header
+
+    found: list[tuple[str, str | None]] = []
+    for sheet in report.sheets:
+        ledger = LEDGERS.get(sheet.ledger) if sheet.ledger else None
+        for name in sheet.unknown_columns:
+            if is_personal_header(name) or any(name == n for n, _ in found):
+                continue
+            found.append((name, similar_header(ledger, name) if ledger else None))
+    return found
 
 
 def _say_waiting() -> None:
@@ -401,6 +427,10 @@ def quality(
             ("error", "错误 / error"),
             ("sheets_not_read", "未读取的工作表（无台账表头）/ sheets not read (no ledger header)"),
             ("personal_columns_dropped", "个人信息列，未入库 / personal-data columns, not stored"),
+            (
+                "columns_not_used",
+                "未识别的列，不计入指标 / columns not in the contract, not used by any metric",
+            ),
         ):
             if f.get(key):
                 value = f[key] if isinstance(f[key], str) else ", ".join(f[key])

@@ -147,3 +147,16 @@ _PERSONAL_HEADER = re.compile(r"姓名|名字|住址|地址|住所|电话|手机
 def is_personal_header(text: object) -> bool:
     """Whether an unknown column's header says it holds names, addresses, phones or IDs."""
     return bool(_PERSONAL_HEADER.search(normalise_header(text)))
+
+
+def similar_header(ledger: Ledger, text: object) -> str | None:
+    """The contract header an unknown column's header most resembles (结案时间: 结案日期), if any.
+
+    A clerk who wrote 结案时间 for 结案日期 gets no closing dates loaded; naming the header the
+    contract expects tells them what to rename.
+    """
+    import difflib
+
+    headers = {normalise_header(c.header): c.header for c in ledger.columns}
+    close = difflib.get_close_matches(normalise_header(text), list(headers), n=1, cutoff=0.5)
+    return headers[close[0]] if close else None

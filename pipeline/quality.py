@@ -32,6 +32,9 @@ WORKBOOK_FILES = (
     ("duplicate_of", "与此文件内容相同", "duplicate of"),
     ("supersedes", "替换的早先版本", "supersedes"),
     ("error", "错误", "error"),
+    ("columns_not_used", "未识别的列（不计入指标）", "columns not in the contract (not used)"),
+    ("personal_columns_dropped", "个人信息列（未入库）", "personal-data columns (not stored)"),
+    ("sheets_not_read", "未读取的工作表", "sheets not read"),
 )
 WORKBOOK_QUARANTINE = (
     ("file", "文件", "file"),
@@ -94,7 +97,8 @@ def quality(settings: Settings) -> dict:
 
 
 def _sheet_notes(sheets: list[tuple]) -> dict[str, dict[str, list[str]]]:
-    """Per file: sheets left unread (no ledger header) and personal-data columns not stored.
+    """Per file: sheets left unread (no ledger header), personal-data columns not stored, and
+    columns the contract does not know (kept in the raw layer, used by no metric).
 
     Only files that have either get an entry, and only the keys they have.
     """
@@ -103,10 +107,12 @@ def _sheet_notes(sheets: list[tuple]) -> dict[str, dict[str, list[str]]]:
         if status == "not_a_ledger":
             notes.setdefault(file_id, {}).setdefault("sheets_not_read", []).append(sheet)
         for name in json.loads(unknown) if unknown else []:
-            if is_personal_header(name):
-                columns = notes.setdefault(file_id, {}).setdefault("personal_columns_dropped", [])
-                if name not in columns:
-                    columns.append(name)
+            # Kept in the raw layer (extra_columns) but read by no model: a clerk who wrote
+            # 结案时间 for 结案日期 would otherwise see every row loaded and no case closed.
+            key = "personal_columns_dropped" if is_personal_header(name) else "columns_not_used"
+            columns = notes.setdefault(file_id, {}).setdefault(key, [])
+            if name not in columns:
+                columns.append(name)
     return notes
 
 
@@ -166,7 +172,8 @@ def write_workbook(data: dict, out: Path) -> Path:
             ws.cell(row=1, column=col, value=f"{zh} {en}").font = Font(bold=True)
         for row, record in enumerate(records, start=2):
             for col, (key, _, _) in enumerate(columns, start=1):
-                _text_cell(ws, row, col, record.get(key))
+                value = record.get(key)
+                _text_cell(ws, row, col, "、".join(value) if isinstance(value, list) else value)
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = ws.dimensions
         for col, (key, zh, _) in enumerate(columns, start=1):

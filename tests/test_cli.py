@@ -378,11 +378,11 @@ def test_a_new_version_of_a_ledger_says_how_many_rows_it_withdrew(tmp_path):
     ) in second.stderr
 
 
-def test_quality_names_sheets_not_read_and_personal_columns_not_stored(tmp_path):
+def test_quality_names_sheets_not_read_and_columns_not_stored_or_not_used(tmp_path):
     csv_file = tmp_path / "XHY_案件台账.csv"
     csv_file.write_text(
-        "案件编号,单位,发现日期,事项编码,住址,身份证,备用\n"
-        "U1,XHY,2011-08-15,SR01,站前街12号,640105198001011231,x\n",
+        "案件编号,单位,发现日期,事项编码,住址,身份证,备用,结案时间,罚款(元)\n"
+        "U1,XHY,2011-08-15,SR01,站前街12号,640105198001011231,x,2011-08-20,200\n",
         encoding="utf-8",
     )
     workbook = openpyxl.Workbook()
@@ -393,20 +393,41 @@ def test_quality_names_sheets_not_read_and_personal_columns_not_stored(tmp_path)
     workbook.create_sheet("说明").append(["本表由各单位每月报送"])
     xlsx_file = tmp_path / "XJ_案件台账.xlsx"
     workbook.save(xlsx_file)
-    result = pilot(tmp_path, "--quiet", "ingest", str(csv_file), str(xlsx_file))
-    assert (result.returncode, result.stderr) == (0, "")
+    result = pilot(tmp_path, "ingest", str(csv_file), str(xlsx_file))
+    assert result.returncode == 0
+    # Columns the contract does not know load nothing into the metrics: said when ingested,
+    # with the header each one resembles.
+    assert (
+        "XHY_案件台账.csv: 未识别的列 备用、结案时间（应为 结案日期？）、罚款(元)（应为 罚款金额(元)？），"
+        "其数据不计入指标 / columns not in the contract, their data used by no metric: 备用, "
+        "结案时间 (meant 结案日期?), 罚款(元) (meant 罚款金额(元)?)\n"
+    ) in result.stderr
     data = json.loads(pilot(tmp_path, "quality", "--format", "json").stdout)
-    notes = {
-        f["file"]: {k: f[k] for k in ("sheets_not_read", "personal_columns_dropped") if k in f}
-        for f in data["files"]
-    }
+    keys = ("sheets_not_read", "personal_columns_dropped", "columns_not_used")
+    notes = {f["file"]: {k: f[k] for k in keys if k in f} for f in data["files"]}
     assert notes == {
-        "XHY_案件台账.csv": {"personal_columns_dropped": ["住址", "身份证"]},
+        "XHY_案件台账.csv": {
+            "personal_columns_dropped": ["住址", "身份证"],
+            "columns_not_used": ["备用", "结案时间", "罚款(元)"],
+        },
         "XJ_案件台账.xlsx": {"sheets_not_read": ["说明"]},
     }
     table = pilot(tmp_path, "quality").stdout
     assert "  个人信息列，未入库 / personal-data columns, not stored: 住址, 身份证\n" in table
     assert "  未读取的工作表（无台账表头）/ sheets not read (no ledger header): 说明\n" in table
+    assert (
+        "  未识别的列，不计入指标 / columns not in the contract, not used by any metric: 备用, "
+        "结案时间, 罚款(元)\n"
+    ) in table
+    pilot(tmp_path, "quality", "--out", str(tmp_path / "q.xlsx"))
+    files = openpyxl.load_workbook(tmp_path / "q.xlsx").worksheets[0]
+    rows = list(files.iter_rows(values_only=True))
+    header = list(rows[0])
+    by_file = {row[0]: dict(zip(header, row)) for row in rows[1:]}
+    assert by_file["XHY_案件台账.csv"][
+        "未识别的列（不计入指标） columns not in the contract (not used)"
+    ] == ("备用、结案时间、罚款(元)")
+    assert by_file["XJ_案件台账.xlsx"]["未读取的工作表 sheets not read"] == "说明"
 
 
 def test_a_device_named_as_a_ledger_is_refused_not_read_forever(tmp_path):
