@@ -193,6 +193,8 @@ def _ingest(paths: list[Path], command: str) -> bool:
             )
     for f in result.failed:
         err.print(f"错误 / error: {f.error}", markup=False, highlight=False)
+        if f.hint:
+            err.print(f"提示 / hint: {f.hint}", markup=False, highlight=False)
     quarantined = sum(f.total("rows_quarantined") for f in result.files)
     if quarantined and not state.quiet:
         err.print(

@@ -97,6 +97,8 @@ class FileReport:
     # Rows of the superseded file taken out of the ledger tables.
     withdrawn: int = 0
     error: str | None = None
+    # What to do about the error, as a PilotError's hint.
+    hint: str | None = None
     sheets: list[SheetReport] = field(default_factory=list)
 
     def total(self, attr: str) -> int:
@@ -305,7 +307,20 @@ class Ingestor:
                 )
 
     def ingest_file(self, path: Path) -> FileReport:
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            # One file a clerk cannot open (locked by Excel, no permission) fails alone; the
+            # others of the folder are still read, and the load is still finished.
+            report = FileReport(
+                path,
+                "failed",
+                file_id=uuid.uuid4().hex,
+                error=f"{path.name}: 无法读取文件 / cannot read the file: {exc.strerror or exc}",
+                hint="close it in Excel or WPS, or ask for permission to read it, then ingest again",
+            )
+            self._record_file(report, None, None)
+            return report
         sha = hashlib.sha256(data).hexdigest()
         same = self.con.execute(
             "select file_name, status from raw.files where sha256 = ? "
@@ -336,7 +351,7 @@ class Ingestor:
         except LedgerError as exc:
             self.con.execute("rollback")
             self.con.execute("begin")
-            report = FileReport(path, "failed", file_id=file_id, error=exc.message)
+            report = FileReport(path, "failed", file_id=file_id, error=exc.message, hint=exc.hint)
         except BaseException:
             self.con.execute("rollback")
             raise
@@ -361,13 +376,38 @@ class Ingestor:
         previous = self.con.execute(
             "select file_id from raw.files where file_name = ? and status = 'loaded'", [path.name]
         ).fetchall()
+        old_units: set[str] = set()
         for (old_id,) in previous:
+            old_units |= self._units_of(old_id)
             report.withdrawn += self._retire(old_id)
             report.supersedes = old_id
         for sheet_name, ledger, fill_src, sheet_report in entries:
             fill_src()
             self._load_sheet(path, file_id, sheet_name, ledger, sheet_report)
+        new_units = self._units_of(file_id) if previous else set()
+        if old_units and new_units and not old_units & new_units:
+            # Another unit's ledger of the same name (templates made without --unit all share
+            # one name), not a corrected version: replacing would withdraw the first unit's rows.
+            # Raised inside the file's transaction, so the earlier file stays as it was.
+            raise LedgerError(
+                f"{path.name}: 与已入库的同名文件不是同一单位 / a file of this name holding "
+                f"{'、'.join(sorted(old_units))} rows is already loaded; this one holds "
+                f"{'、'.join(sorted(new_units))} rows, so it is not a corrected version of it",
+                hint="give each unit's ledger a name of its own, e.g. "
+                f"{min(new_units)}_{path.name}; a corrected version keeps its file's name",
+            )
         return report
+
+    def _units_of(self, file_id: str) -> set[str]:
+        """The units of the rows a file loaded."""
+        units: set[str] = set()
+        for table in RAW_LEDGER_COLUMNS:
+            rows = self.con.execute(
+                f"select distinct unit_code from raw.{quote_ident(table)} where file_id = ?",
+                [file_id],
+            ).fetchall()
+            units.update(code for (code,) in rows if code)
+        return units
 
     def _stage_sheets(self, path: Path, file_id: str, report: FileReport) -> list[StagedSheet]:
         """Every sheet read in Python (any workbook, and CSV files DuckDB's reader cannot take)."""
@@ -691,7 +731,7 @@ class Ingestor:
                 to_json(struct_pack({", ".join(values)}))
             from messages q join src_bad s on s.source_row = q.source_row"""
 
-    def _record_file(self, report: FileReport, sha: str, size: int) -> None:
+    def _record_file(self, report: FileReport, sha: str | None, size: int | None) -> None:
         self.con.execute(
             "insert into raw.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now())",
             [

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import re
 import shutil
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -735,6 +736,83 @@ def test_corrected_version_replaces_the_rows_of_the_earlier_one(settings, tmp_pa
     assert query(settings, "select file_id, status from raw.files order by ingested_at") == [
         {"file_id": first.file_id, "status": "superseded"},
         {"file_id": second.file_id, "status": "loaded"},
+    ]
+
+
+def test_a_file_of_the_same_name_holding_another_unit_is_refused_not_taken_as_a_correction(
+    settings, tmp_path
+):
+    # Templates made without --unit give every unit the same file names.
+    xhy, xj = tmp_path / "XHY", tmp_path / "XJ"
+    xhy.mkdir()
+    xj.mkdir()
+    (xhy / "案件台账.csv").write_text(
+        "案件编号,单位,发现日期,事项编码\nA1,XHY,2011-08-15,SR01\nA2,XHY,2011-08-16,SR01\n",
+        encoding="utf-8",
+    )
+    (xj / "案件台账.csv").write_text(
+        "案件编号,单位,发现日期,事项编码\nB1,XJ,2011-08-15,SR01\n", encoding="utf-8"
+    )
+    first = run(settings, xhy / "案件台账.csv").files[0]
+    second = run(settings, xj / "案件台账.csv").files[0]
+    assert (second.status, second.supersedes, second.withdrawn) == ("failed", None, 0)
+    assert second.error == (
+        "案件台账.csv: 与已入库的同名文件不是同一单位 / a file of this name holding XHY rows is "
+        "already loaded; this one holds XJ rows, so it is not a corrected version of it"
+    )
+    assert second.hint == (
+        "give each unit's ledger a name of its own, e.g. XJ_案件台账.csv; a corrected version "
+        "keeps its file's name"
+    )
+    # The first unit's rows stay, and its file stays the version in force.
+    assert loaded(settings, "cases", "case_id", "file_id") == [
+        (2, "A1", first.file_id),
+        (3, "A2", first.file_id),
+    ]
+    assert query(settings, "select status from raw.files order by ingested_at") == [
+        {"status": "loaded"},
+        {"status": "failed"},
+    ]
+    # A correction that keeps one of the file's units still replaces it.
+    (xhy / "案件台账.csv").write_text(
+        "案件编号,单位,发现日期,事项编码\nA1,XHY,2011-08-15,SR01\nB1,XJ,2011-08-15,SR01\n",
+        encoding="utf-8",
+    )
+    third = run(settings, xhy / "案件台账.csv").files[0]
+    assert (third.status, third.supersedes, third.withdrawn) == ("loaded", first.file_id, 2)
+
+
+def test_a_file_that_cannot_be_read_fails_alone_and_the_load_finishes(
+    settings, tmp_path, monkeypatch
+):
+    source = fixture("cases", "valid", "utf8.csv")
+    for name in ("a.csv", "b.csv", "c.csv"):
+        (tmp_path / name).write_text(
+            source.read_text(encoding="utf-8").replace("C001", f"C00{name[0]}"), encoding="utf-8"
+        )
+    locked = tmp_path / "b.csv"
+    read_bytes = Path.read_bytes
+
+    def refuse(self):
+        if self == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refuse)
+    result = run(settings, tmp_path)
+    assert [(f.path.name, f.status) for f in result.files] == [
+        ("a.csv", "loaded"),
+        ("b.csv", "failed"),
+        ("c.csv", "loaded"),
+    ]
+    assert result.files[1].error == "b.csv: 无法读取文件 / cannot read the file: Permission denied"
+    assert query(settings, "select count(*) as n from raw.loads where finished_at is null") == [
+        {"n": 0}
+    ]
+    assert [(f["file"], f["status"]) for f in quality(settings)["files"]] == [
+        ("a.csv", "loaded"),
+        ("b.csv", "failed"),
+        ("c.csv", "loaded"),
     ]
 
 
