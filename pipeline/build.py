@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError
+from .errors import BuildError, PilotError
 from .settings import Settings
 
 # dbt statuses of a node that did not do its job; "skipped" nodes follow from these.
@@ -227,6 +227,16 @@ def build(
         finally:
             _release_warehouse()
 
+    if isinstance(outcome.exception, KeyboardInterrupt):
+        # Ctrl-C inside dbt: the user stopped it; the project is not at fault.
+        raise outcome.exception
+    if (
+        outcome.exception is not None
+        and "could not set lock on file" in str(outcome.exception).lower()
+    ):
+        from .warehouse import busy_error
+
+        raise busy_error(settings.warehouse) from outcome.exception
     if outcome.exception is not None or outcome.result is None:
         raise BuildError(
             f"dbt build 无法运行 / dbt build could not run: {outcome.exception}",
@@ -273,14 +283,18 @@ def build_and_publish(
         fingerprint = inputs_fingerprint(settings)
         if fingerprint is None:
             _nothing_ingested(settings)
-        if fingerprint == _published_fingerprint(settings):
+        if fingerprint == published_fingerprint(settings):
             return BuildResult(nodes=(), elapsed_seconds=0.0)
         try:
             result = build(settings, on_node=on_node)
-        except BuildError as exc:
+            publish(settings)
+        except PilotError as exc:
+            # Also a publish that failed: the build's tables are not what readers see.
             record_build(settings, "failed", exc.message)
             raise
-        publish(settings)
+        except KeyboardInterrupt:
+            record_build(settings, "interrupted")
+            raise
         record_build(settings, "passed")
         fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
     return result
@@ -411,7 +425,7 @@ def inputs_fingerprint(settings: Settings) -> str | None:
     return digest.hexdigest()
 
 
-def _published_fingerprint(settings: Settings) -> str | None:
+def published_fingerprint(settings: Settings) -> str | None:
     """The fingerprint of the inputs of the snapshot now published, if its build passed."""
     from .publish import LAST_BUILD, current, publish_dir, read_json
 

@@ -459,7 +459,11 @@ def quality(
             out.print(table)
 
 
-_BUILD_STATUS = {"passed": "通过 passed", "failed": "失败 failed"}
+_BUILD_STATUS = {
+    "passed": "通过 passed",
+    "failed": "失败 failed",
+    "interrupted": "已中断 interrupted",
+}
 
 
 @app.command("status")
@@ -501,6 +505,16 @@ def status_command(
             f"待构建 / waiting to build: 快照之后 {waiting['loads']} 次入库、"
             f"{waiting['files_loaded']} 个文件 / {waiting['files_loaded']} file(s) in "
             f"{waiting['loads']} load(s) since the snapshot"
+        )
+    if info["build_due"] is not None:
+        lines.append(
+            "需要构建 / build due: "
+            + (
+                "是：台账或项目（模型、参考表）在快照之后有变化 / yes: the ledgers or the project "
+                "(models, reference tables) changed since the snapshot"
+                if info["build_due"]
+                else "否 / no"
+            )
         )
     if info["busy"]:
         lines.append(
@@ -703,10 +717,13 @@ def main() -> None:
         sys.exit(1)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except typer.Abort:
+    except (typer.Abort, KeyboardInterrupt):
         err.print("已取消 / aborted")
         sys.exit(130)
     except Exception as exc:
+        if _interrupted(exc):
+            err.print("已取消 / aborted")
+            sys.exit(130)
         if isinstance(exc, _usage_errors()):
             exc.show()
             if zh := _usage_zh(exc):
@@ -722,7 +739,17 @@ def main() -> None:
         err.print(
             "提示 / hint: set PILOT_DEBUG=1 to see the traceback, and report it", markup=False
         )
-        sys.exit(2)
+        # 2 is for usage mistakes; this is an error like any other to a script.
+        sys.exit(1)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Ctrl-C that DuckDB turned into an error of its own while a query ran."""
+    import duckdb
+
+    return isinstance(exc, duckdb.InterruptException) or (
+        isinstance(exc, RuntimeError) and str(exc) == "Query interrupted"
+    )
 
 
 if __name__ == "__main__":

@@ -68,21 +68,36 @@ def publish(settings: Settings) -> dict:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     snapshot = folder / f"snapshot-{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
-    con = connect(settings, allow_files=True)
+    con = _connect_when_free(settings)
     try:
         last_load = con.execute(
             "select load_id, finished_at from raw.loads where finished_at is not null "
             "order by finished_at desc limit 1"
         ).fetchone()
+        # The newest file the build read, also of a load that was interrupted: `pilot status`
+        # counts the files ingested after it as waiting.
+        (newest_file,) = con.execute("select max(ingested_at) from raw.files").fetchone()
         home = con.execute("select current_database()").fetchone()[0]
-        con.execute("attach ? as snap", [str(snapshot)])
         try:
-            for schema in PUBLISHED_SCHEMAS:
-                _copy_schema(con, schema)
-            for schema in PUBLISHED_SCHEMAS:
-                _copy_views(con, home, schema)
-        finally:
-            con.execute("detach snap")
+            con.execute("attach ? as snap", [str(snapshot)])
+            try:
+                for schema in PUBLISHED_SCHEMAS:
+                    _copy_schema(con, schema)
+                for schema in PUBLISHED_SCHEMAS:
+                    _copy_views(con, home, schema)
+            finally:
+                con.execute("detach snap")
+        except duckdb.IOException as exc:
+            # A folder that became read-only, a full disk: the pointer has not moved, and the
+            # snapshot before stays the one readers see.
+            for part in folder.glob(snapshot.name + "*"):
+                part.unlink(missing_ok=True)
+            raise WarehouseError(
+                f"无法写出发布快照 / cannot write the published snapshot {snapshot}: "
+                + str(exc).removeprefix("IO Error: "),
+                hint=f"check that you may write to {folder} and that its disk has room; "
+                "reports still read the snapshot published before",
+            ) from exc
     finally:
         con.close()
     pointer = {
@@ -90,11 +105,32 @@ def publish(settings: Settings) -> dict:
         "published_at": _now(),
         "load_id": last_load[0] if last_load else None,
         "load_finished_at": last_load[1].isoformat() if last_load else None,
+        "files_ingested_until": newest_file.isoformat() if newest_file else None,
         "warehouse": str(settings.warehouse),
     }
     _write_json_atomically(folder / POINTER, pointer)
     _remove_old_snapshots(folder, keep={snapshot.name, *_previous(folder, snapshot.name)})
     return pointer
+
+
+# How long publishing waits for a reader of the warehouse itself (`pilot quality`, `pilot
+# status`) to let go, after dbt closed it: each holds it for a moment.
+BUSY_WAIT_SECONDS = 10.0
+
+
+def _connect_when_free(settings: Settings) -> duckdb.DuckDBPyConnection:
+    """The warehouse, writable; a short read by another command is waited out, not an error."""
+    import time
+
+    deadline = time.monotonic() + BUSY_WAIT_SECONDS
+    while True:
+        try:
+            return connect(settings, allow_files=True)
+        except WarehouseError as exc:
+            busy = isinstance(exc.__cause__, duckdb.IOException) and "lock" in str(exc.__cause__)
+            if not busy or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
 
 
 def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:

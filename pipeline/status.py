@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import duckdb
+
+from .build import inputs_fingerprint, published_fingerprint
 from .errors import WarehouseError
-from .lock import lock_path
 from .publish import LAST_BUILD, current, publish_dir, read_json
 from .settings import Settings
-from .warehouse import connect
+from .warehouse import connect, has_raw_files
 
 
 def status(settings: Settings) -> dict:
@@ -19,31 +21,40 @@ def status(settings: Settings) -> dict:
         "published": pointer,
         "last_build": read_json(publish_dir(settings) / LAST_BUILD),
         "waiting_to_build": None,
+        "build_due": None,
         "busy": False,
     }
     if not settings.warehouse.exists():
         return info
-    since = pointer["load_finished_at"] if pointer else None
+    # Files ingested after the newest one the snapshot was built from: also those of a load
+    # that was interrupted (each file is committed on its own, so they are in the warehouse).
+    since = (
+        (pointer.get("files_ingested_until") or pointer["load_finished_at"]) if pointer else None
+    )
     try:
         con = connect(settings, read_only=True)
-    except WarehouseError:
-        info["busy"] = lock_path(settings).exists()
+    except WarehouseError as exc:
+        # Held by a writer: the counts must wait. Any other failure (not a DuckDB file) is
+        # the error it is.
+        if not (isinstance(exc.__cause__, duckdb.IOException) and "lock" in str(exc.__cause__)):
+            raise
+        info["busy"] = True
         return info
     try:
-        has_loads = con.execute(
-            "select count(*) from information_schema.tables "
-            "where table_schema = 'raw' and table_name = 'loads'"
-        ).fetchone()[0]
-        if has_loads:
+        if has_raw_files(con):
             loads, files = con.execute(
-                """select count(distinct l.load_id), count(f.file_id)
-                from raw.loads l left join raw.files f
-                    on f.load_id = l.load_id and f.status = 'loaded'
-                where l.finished_at is not null
-                    and (cast(? as timestamp) is null or l.finished_at > cast(? as timestamp))""",
+                """select count(distinct load_id), count(*) from raw.files
+                where status = 'loaded'
+                    and (cast(? as timestamp) is null or ingested_at > cast(? as timestamp))""",
                 [since, since],
             ).fetchone()
             info["waiting_to_build"] = {"loads": loads, "files_loaded": files}
     finally:
         con.close()
+    # What `pilot build` itself decides: the ledgers or the project (models, macros, reference
+    # tables) changed since the published build.
+    fingerprint = inputs_fingerprint(settings)
+    info["build_due"] = (
+        None if fingerprint is None else fingerprint != published_fingerprint(settings)
+    )
     return info

@@ -133,6 +133,14 @@ DUCKDB_CONFIG_WITH_FILES = {
 }
 
 
+def busy_error(path: Path) -> WarehouseError:
+    """The warehouse is open in another process (a notebook, a hand-typed dbt build)."""
+    return WarehouseError(
+        f"仓库正被另一进程使用 / warehouse busy: {path}",
+        hint="another pilot command or a notebook holds it; close it and try again",
+    )
+
+
 def connect(
     settings: Settings,
     read_only: bool = False,
@@ -177,10 +185,7 @@ def connect(
         return con
     except duckdb.IOException as exc:
         if "lock" in str(exc).lower():
-            raise WarehouseError(
-                f"仓库正被另一进程使用 / warehouse busy: {path}",
-                hint="another pilot command or a notebook holds it; close it and try again",
-            ) from exc
+            raise busy_error(path) from exc
         raise WarehouseError(
             f"无法打开仓库文件 / cannot open the warehouse {path}: "
             + str(exc).removeprefix("IO Error: "),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 import openpyxl
+import pytest
 from helpers_ingest import fixture
 from typer.main import get_command
 
@@ -478,3 +479,43 @@ def test_export_takes_its_format_from_the_file_name_unless_told(tmp_path):
     # A name that says no format: csv, as before.
     result = pilot(tmp_path, "export", "outputs", "--out", str(tmp_path / "产出.txt"))
     assert (tmp_path / "产出.txt").read_text(encoding="utf-8-sig").startswith("unit_code,")
+
+
+@pytest.mark.parametrize(
+    "raised",
+    [KeyboardInterrupt(), RuntimeError("Query interrupted"), "duckdb"],
+    ids=["in Python", "in a DuckDB fetch", "in a DuckDB query"],
+)
+def test_ctrl_c_is_aborted_with_status_130_wherever_it_lands(monkeypatch, capsys, raised):
+    import duckdb
+
+    from pipeline import cli
+
+    if raised == "duckdb":
+        raised = duckdb.InterruptException("INTERRUPT Error: Interrupted!")
+
+    def interrupted(**_):
+        raise raised
+
+    monkeypatch.setattr(cli, "app", interrupted)
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 130
+    assert capsys.readouterr().err == "已取消 / aborted\n"
+
+
+def test_an_unexpected_error_is_status_1_and_2_stays_for_usage_mistakes(monkeypatch, capsys):
+    from pipeline import cli
+
+    def broken(**_):
+        raise ValueError("something unforeseen")
+
+    monkeypatch.setattr(cli, "app", broken)
+    monkeypatch.delenv("PILOT_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as stop:
+        cli.main()
+    assert stop.value.code == 1
+    assert capsys.readouterr().err == (
+        "内部错误 / internal error: ValueError: something unforeseen\n"
+        "提示 / hint: set PILOT_DEBUG=1 to see the traceback, and report it\n"
+    )

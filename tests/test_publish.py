@@ -16,7 +16,7 @@ import pytest
 from conftest import make_dbt_project
 
 from pipeline.build import build_and_publish
-from pipeline.errors import BuildError
+from pipeline.errors import BuildError, WarehouseError
 from pipeline.export import export
 from pipeline.ingest import ingest
 from pipeline.publish import current, open_reporting, publish_dir
@@ -200,6 +200,113 @@ def test_a_failing_build_publishes_nothing_and_keeps_reports_and_exports(tmp_pat
     assert "unique_dim_units_unit_code" in last["message"]
 
 
+HOLD_OPEN = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=True)
+print("open", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+def hold_open(path: Path, seconds: float) -> subprocess.Popen:
+    """Another process reading the warehouse file itself, as a notebook or `pilot quality` does."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_OPEN, str(path), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "open"
+    return holder
+
+
+def test_a_build_blocked_by_a_reader_says_the_warehouse_is_busy_not_that_the_project_is_broken(
+    tmp_path,
+):
+    assert pilot(tmp_path, "ingest", str(DEMO)).returncode == 0
+    warehouse = tmp_path / "wh.duckdb"
+    holder = hold_open(warehouse, 120)
+    try:
+        result = subprocess.run(
+            [*PILOT, "--warehouse", str(warehouse), "--quiet", "build"],
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=PROJECT_ROOT,
+            env=env_for(tmp_path),
+        )
+    finally:
+        holder.kill()
+        holder.wait()
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"错误 / error: 仓库正被另一进程使用 / warehouse busy: {warehouse}\n"
+        "提示 / hint: another pilot command or a notebook holds it; close it and try again\n"
+    )
+    last = json.loads((tmp_path / "wh.published" / "last_build.json").read_text(encoding="utf-8"))
+    assert (last["status"], last["message"]) == (
+        "failed",
+        f"仓库正被另一进程使用 / warehouse busy: {warehouse}",
+    )
+
+
+def test_publishing_waits_out_a_short_read_of_the_warehouse_and_no_more(tmp_path, monkeypatch):
+    from pipeline import publish as publishing
+
+    warehouse = tmp_path / "wh.duckdb"
+    duckdb.connect(str(warehouse)).close()
+    settings = Settings.from_env(warehouse)
+    holder = hold_open(warehouse, 1.5)
+    try:
+        started = time.monotonic()
+        publishing._connect_when_free(settings).close()
+        assert time.monotonic() - started > 0.5  # it waited for the reader to let go
+    finally:
+        holder.kill()
+        holder.wait()
+    monkeypatch.setattr(publishing, "BUSY_WAIT_SECONDS", 0.5)
+    holder = hold_open(warehouse, 60)
+    try:
+        with pytest.raises(WarehouseError) as busy:
+            publishing._connect_when_free(settings)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert busy.value.message == f"仓库正被另一进程使用 / warehouse busy: {warehouse}"
+
+
+def test_a_snapshot_that_cannot_be_written_is_an_error_recorded_as_the_builds(
+    tmp_path, monkeypatch
+):
+    from pipeline import publish as publishing
+
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    settings = Settings.from_env(tmp_path / "wh.duckdb")
+    ingest(settings, [DEMO])
+    build_and_publish(settings)
+    before = current(settings)
+    (tmp_path / "wh.published" / "build_inputs.sha256").unlink()
+
+    def full_disk(con, schema):
+        raise duckdb.IOException("IO Error: No space left on device")
+
+    monkeypatch.setattr(publishing, "_copy_schema", full_disk)
+    with pytest.raises(WarehouseError) as failure:
+        build_and_publish(settings)
+    folder = tmp_path / "wh.published"
+    assert failure.value.message.startswith(
+        "无法写出发布快照 / cannot write the published snapshot "
+    )
+    assert failure.value.message.endswith(": No space left on device")
+    assert failure.value.hint == (
+        f"check that you may write to {folder} and that its disk has room; "
+        "reports still read the snapshot published before"
+    )
+    assert current(settings) == before
+    assert sorted(p.name for p in folder.glob("snapshot-*")) == [before["snapshot"]]
+    last = json.loads((folder / "last_build.json").read_text(encoding="utf-8"))
+    assert (last["status"], last["message"]) == ("failed", failure.value.message)
+
+
 def _kill_once_written(proc: subprocess.Popen, warehouse: Path, at_least: int) -> None:
     """Kill `proc` once the warehouse's write-ahead log holds `at_least` bytes: mid-work on a fast
     machine or a slow one (a fixed delay let a quiet machine finish the work first)."""
@@ -327,3 +434,71 @@ def test_a_build_with_nothing_changed_runs_no_dbt_and_a_changed_input_does(tmp_p
     )
     assert build_and_publish(settings).nodes  # a changed reference table
     assert export(settings, "metrics", period="all", fmt="json").count('"cases_found": 270') == 1
+
+
+def status_of(tmp: Path) -> dict:
+    result = pilot(tmp, "status", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_status_counts_every_file_since_the_snapshot_and_says_whether_a_build_is_due(tmp_path):
+    assert pilot(tmp_path, "ingest", str(DEMO)).returncode == 0
+    info = status_of(tmp_path)
+    assert (info["published"], info["waiting_to_build"], info["build_due"]) == (
+        None,
+        {"loads": 1, "files_loaded": 9},
+        True,
+    )
+    assert pilot(tmp_path, "build").returncode == 0
+    info = status_of(tmp_path)
+    assert (info["last_build"]["status"], info["waiting_to_build"], info["build_due"]) == (
+        "passed",
+        {"loads": 0, "files_loaded": 0},
+        False,
+    )
+    # A load stopped by Ctrl-C keeps the files it committed, one transaction each, but is
+    # never marked finished: its files still await a build.
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "extra_cases.csv").write_text(
+        "案件编号,单位,发现日期,事项编码,处理方式\nEXTRA-1,XHY,2012-07-30,SR01,劝导教育\n",
+        encoding="utf-8",
+    )
+    assert pilot(tmp_path, "ingest", str(extra)).returncode == 0
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    con.execute(
+        "update raw.loads set finished_at = null where load_id = "
+        "(select load_id from raw.files where file_name = 'extra_cases.csv')"
+    )
+    con.close()
+    info = status_of(tmp_path)
+    assert (info["waiting_to_build"], info["build_due"]) == (
+        {"loads": 1, "files_loaded": 1},
+        True,
+    )
+    table = pilot(tmp_path, "status").stdout
+    assert (
+        "需要构建 / build due: 是：台账或项目（模型、参考表）在快照之后有变化 / yes: the ledgers or "
+        "the project (models, reference tables) changed since the snapshot"
+    ) in table
+    assert pilot(tmp_path, "build").returncode == 0
+    assert status_of(tmp_path)["waiting_to_build"] == {"loads": 0, "files_loaded": 0}
+
+
+def test_status_of_a_file_that_is_not_a_warehouse_is_that_error_not_a_busy_writer(tmp_path):
+    (tmp_path / "wh.duckdb").write_text("not a database\n", encoding="utf-8")
+    (tmp_path / "wh.duckdb.lock").touch()  # left by an earlier command, as every writer leaves it
+    result = subprocess.run(
+        [*PILOT, "--warehouse", str(tmp_path / "wh.duckdb"), "status"],
+        check=False,
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+        env=env_for(tmp_path),
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"错误 / error: 无法打开仓库文件 / cannot open the warehouse {tmp_path / 'wh.duckdb'}: "
+    )
+    assert "a writer is active" not in result.stdout
