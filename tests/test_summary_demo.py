@@ -163,7 +163,7 @@ def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
     body, note = body_and_note(summary.markdown)
     assert "发现处理各类问题75件，比上一时段（25件）明显增加" in body
     assert "发放宣传资料140余份，比上一时段（390份）明显减少" in body
-    assert "下发整改通知书7份，与上一时段（4份）基本持平" in body
+    assert "下发整改通知书7份（上一时段4份）" in body
     assert "展板展出2次，与上一时段持平" in body
     assert "未立案处罚（上一时段3件）" in body
     assert "未修补破损道砖（上一时段4处）" in body
@@ -176,6 +176,46 @@ def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
     # No sentence claims a rise that did not happen.
     for current, previous in re.findall(r"(\d+)\D{1,12}，比上一时段（(\d+)\D{1,3}）明显增加", body):
         assert int(current) > int(previous)
+
+
+def test_a_change_short_of_notable_is_stated_not_judged(demo_settings):
+    # 3 -> 9 notices (z = 2.5) is no marked rise, but not "roughly unchanged" either: the text
+    # gives the previous count and leaves the judgement to |z| > 3.
+    summary = build_summary(
+        demo_settings, date_from="2012-01-15", date_to="2012-03-20", charts=False
+    )
+    _, note = body_and_note(summary.markdown)
+    paragraphs = [b[1] for b in summary.blocks if b[0] == "para"]
+    assert (
+        "发现处理各类问题77件，比上一时段（49件）明显增加，"
+        "其中劝导教育、现场纠正58件（上一时段40件），占75.3%。"
+        "下发整改通知书9份（上一时段3份），按期整改7份，按期整改率77.8%，"
+        "立案处罚2件（上一时段4件），罚款3900余元。"
+    ) in paragraphs
+    assert "排查调处矛盾纠纷3起（上一时段1起），调解成功2起（上一时段1起）。" in paragraphs
+    assert "基本持平" not in summary.markdown
+    assert (
+        "比较期间为等长的上一时段2011-11-10至2012-01-14；变化是否明显按泊松比较判断："
+        "z = 2(√本期 − √上期)，|z| > 3 的表述为明显增加或减少；"
+        "其余变化不作判断，只在括号中注明上一时段的数字。\n"
+    ) in note
+
+
+def test_english_states_a_change_short_of_notable_without_judging_it(demo_settings):
+    summary = build_summary(
+        demo_settings, date_from="2012-01-15", date_to="2012-03-20", lang="en", charts=False
+    )
+    assert (
+        "Cases found: 77, a marked rise on the previous period (49); "
+        "Corrected on the spot: 58 (previous period 40); "
+        "Rectification notices issued: 9 (previous period 3); "
+        "Complied with on time: 7 (previous period 3); Penalties: 2 (previous period 4).\n"
+    ) in summary.markdown
+    assert "about the same" not in summary.markdown
+    assert (
+        "a change is called marked when |z| > 3, z = 2(sqrt(current) - sqrt(previous)); "
+        "other changes are not judged, the previous period's count is given in brackets.\n"
+    ) in summary.markdown
 
 
 @pytest.mark.parametrize(
