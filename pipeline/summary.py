@@ -200,6 +200,7 @@ class Change:
     direction: str
     current_key: str
     previous_key: str | None
+    notable: bool = False  # dbt's is_notable: |z| > 3
 
 
 @dataclass(frozen=True)
@@ -585,6 +586,7 @@ def _figures(data: _Data, lang: str) -> tuple[Figures, dict[str, Change], list[P
                 change_direction(change),
                 f"{scope}.{metric}",
                 previous_key if change and figs.has(previous_key) else None,
+                bool(change and change["is_notable"]),
             )
 
     units = (
@@ -624,10 +626,13 @@ def _figures(data: _Data, lang: str) -> tuple[Figures, dict[str, Change], list[P
                 ),
             )
         )
+    # Only a notable fall is a problem: 1 -> 0 (z = -2) is no evidence that work fell.
     falling = tuple(
         Part(scope, (change.current_key, change.previous_key or ""), metric=metric)
         for metric, change in changes.items()
-        if change.direction in ("down", "zero") and metric in WATCHED
+        if metric in WATCHED
+        and change.previous_key
+        and (change.direction == "down" or (change.direction == "zero" and change.notable))
     )
     if falling:
         problems.append(Problem("falling", falling))

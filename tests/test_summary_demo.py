@@ -36,6 +36,10 @@ PUBLISHED = (
 DATES = re.compile(r"\d{4}年\d{1,2}月(\d{1,2}日)?")
 IMAGES = re.compile(r"!\[[^\]]*\]\(chart:[a-z0-9_]+\)")
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+# The first of the next steps, which every summary names.
+ALWAYS_NEXT = (
+    "继续完善委托执法事项目录和工作制度，理顺综合执法大队与区级部门之间的衔接，巩固和扩大试点成果。"
+)
 
 
 def run_pilot(secret_dir: Path, warehouse: Path, *args: str) -> subprocess.CompletedProcess:
@@ -169,7 +173,8 @@ def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
     assert "未修补破损道砖（上一时段4处）" in body
     assert "制作展板2块，上一时段没有" in body
     assert (
-        "二是部分工作量下降。发放宣传资料140余份，比上一时段（390份）明显减少，需分析原因。" in body
+        "二是部分工作量明显下降。发放宣传资料140余份，比上一时段（390份）明显减少，需分析原因。"
+        in body
     )
     assert "各单位比较" not in body
     assert "比较期间为等长的上一时段2011-08-03至2012-01-31" in note
@@ -216,6 +221,51 @@ def test_english_states_a_change_short_of_notable_without_judging_it(demo_settin
         "a change is called marked when |z| > 3, z = 2(sqrt(current) - sqrt(previous)); "
         "other changes are not judged, the previous period's count is given in brackets.\n"
     ) in summary.markdown
+
+
+def section(summary, heading: str) -> list[tuple]:
+    """The blocks under a heading (h1 or h2), up to the next heading of any level."""
+    blocks = summary.blocks
+    start = next(i for i, b in enumerate(blocks) if b[0] in ("h1", "h2") and b[1] == heading)
+    end = next(
+        (i for i in range(start + 1, len(blocks)) if blocks[i][0] in ("title", "h1", "h2")),
+        len(blocks),
+    )
+    return blocks[start + 1 : end]
+
+
+def test_a_fall_short_of_notable_is_no_problem(demo_settings):
+    # ZBB found 1 case on 4 March 2012 and none on the 5th: z = -2, no evidence that work fell.
+    summary = build_summary(
+        demo_settings, unit="ZBB", date_from="2012-03-05", date_to="2012-03-05", charts=False
+    )
+    assert section(summary, "三、存在的问题") == [("para", "从台账数据看，本期没有发现突出问题。")]
+    assert section(summary, "四、下一步打算") == [("para", ALWAYS_NEXT)]
+
+
+def test_a_notable_fall_to_zero_is_a_problem(demo_settings):
+    # ZBB issued 4 notices in February 2012 and none in March: z = -4.
+    summary = build_summary(
+        demo_settings, unit="ZBB", date_from="2012-03-01", date_to="2012-03-31", charts=False
+    )
+    assert section(summary, "三、存在的问题") == [
+        ("para", "一是部分工作量明显下降。本期未下发整改通知书（上一时段4份），需分析原因。")
+    ]
+    assert section(summary, "四、下一步打算")[-1] == (
+        "para",
+        "对工作量明显下降的方面逐项分析原因，有针对性地加强工作。",
+    )
+    english = build_summary(
+        demo_settings,
+        unit="ZBB",
+        date_from="2012-03-01",
+        date_to="2012-03-31",
+        lang="en",
+        charts=False,
+    )
+    assert section(english, "3. Problems") == [
+        ("para", "Some work fell markedly: Rectification notices issued 0 against 4.")
+    ]
 
 
 @pytest.mark.parametrize(
