@@ -80,6 +80,17 @@ def note_rows(note: str) -> list[list[str]]:
     ]
 
 
+def section(summary, heading: str) -> list[tuple]:
+    """The blocks under a heading (h1 or h2), up to the next heading of any level."""
+    blocks = summary.blocks
+    start = next(i for i, b in enumerate(blocks) if b[0] in ("h1", "h2") and b[1] == heading)
+    end = next(
+        (i for i in range(start + 1, len(blocks)) if blocks[i][0] in ("title", "h1", "h2")),
+        len(blocks),
+    )
+    return blocks[start + 1 : end]
+
+
 def test_pilot_year_states_the_published_figures(year):
     body, _ = body_and_note(year.markdown)
     for phrase in PUBLISHED:
@@ -169,9 +180,9 @@ def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
     assert "发放宣传资料140余份，比上一时段（390份）明显减少" in body
     assert "下发整改通知书7份（上一时段4份）" in body
     assert "展板展出2次，与上一时段持平" in body
-    assert "未立案处罚（上一时段3件）" in body
-    assert "未修补破损道砖（上一时段4处）" in body
-    assert "制作展板2块，上一时段没有" in body
+    assert "立案处罚0件，比上一时段（3件）明显减少" in body
+    assert "修补破损道砖0处，比上一时段（4处）明显减少" in body
+    assert "制作展板2块（上一时段没有）" in body
     assert (
         "二是部分工作量明显下降。发放宣传资料140余份，比上一时段（390份）明显减少，需分析原因。"
         in body
@@ -198,6 +209,14 @@ def test_a_change_short_of_notable_is_stated_not_judged(demo_settings):
         "立案处罚2件（上一时段4件），罚款3900余元。"
     ) in paragraphs
     assert "排查调处矛盾纠纷3起（上一时段1起），调解成功2起（上一时段1起）。" in paragraphs
+    # Display boards shown 6 -> 0 (z = -4.9): a count that fell to zero reads like any other.
+    publicity = (
+        "发放宣传资料230份，比上一时段（350份）明显减少，悬挂横幅46条（上一时段32条），"
+        "张贴标语65条（上一时段80条），出黑板报4期（上一时段1期），"
+        "展板展出0次，比上一时段（6次）明显减少，现场咨询60人次，比上一时段（23人次）明显增加，"
+        "举办广场文化活动4场（上一时段1场）。"
+    )
+    assert section(summary, "（四）宣传发动") == [("para", publicity)]
     assert "基本持平" not in summary.markdown
     assert (
         "比较期间为等长的上一时段2011-11-10至2012-01-14；变化是否明显按泊松比较判断："
@@ -223,17 +242,6 @@ def test_english_states_a_change_short_of_notable_without_judging_it(demo_settin
     ) in summary.markdown
 
 
-def section(summary, heading: str) -> list[tuple]:
-    """The blocks under a heading (h1 or h2), up to the next heading of any level."""
-    blocks = summary.blocks
-    start = next(i for i, b in enumerate(blocks) if b[0] in ("h1", "h2") and b[1] == heading)
-    end = next(
-        (i for i in range(start + 1, len(blocks)) if blocks[i][0] in ("title", "h1", "h2")),
-        len(blocks),
-    )
-    return blocks[start + 1 : end]
-
-
 def test_a_fall_short_of_notable_is_no_problem(demo_settings):
     # ZBB found 1 case on 4 March 2012 and none on the 5th: z = -2, no evidence that work fell.
     summary = build_summary(
@@ -249,7 +257,10 @@ def test_a_notable_fall_to_zero_is_a_problem(demo_settings):
         demo_settings, unit="ZBB", date_from="2012-03-01", date_to="2012-03-31", charts=False
     )
     assert section(summary, "三、存在的问题") == [
-        ("para", "一是部分工作量明显下降。本期未下发整改通知书（上一时段4份），需分析原因。")
+        (
+            "para",
+            "一是部分工作量明显下降。下发整改通知书0份，比上一时段（4份）明显减少，需分析原因。",
+        )
     ]
     assert section(summary, "四、下一步打算")[-1] == (
         "para",
@@ -266,6 +277,21 @@ def test_a_notable_fall_to_zero_is_a_problem(demo_settings):
     assert section(english, "3. Problems") == [
         ("para", "Some work fell markedly: Rectification notices issued 0 against 4.")
     ]
+
+
+def test_a_section_with_nothing_to_report_says_so(demo_settings):
+    # ZBB on 5 March 2012: no case, notice or penalty; the day before, one case.
+    summary = build_summary(
+        demo_settings, unit="ZBB", date_from="2012-03-05", date_to="2012-03-05", charts=False
+    )
+    assert section(summary, "（一）执法办案") == [
+        ("para", "本期案件台账中没有案件记录（上一时段1件）。")
+    ]
+    # No heading is left without text: a subsection is followed by text, a section by either.
+    kinds = [b[0] for b in summary.blocks] + ["end"]
+    for i, block in enumerate(summary.blocks):
+        empty = ("h1", "h2", "end") if block[0] == "h2" else ("h1", "end")
+        assert block[0] not in ("h1", "h2") or kinds[i + 1] not in empty, block[1]
 
 
 @pytest.mark.parametrize(
