@@ -26,6 +26,9 @@ from .settings import ALL_UNITS_CODE, Settings
 TEMPLATES_DIR = Path(__file__).resolve().parent / "summary_templates"
 DOCUMENT_TEMPLATE = "document.md.j2"
 PAGE_TEMPLATE = "page.html.j2"
+PHRASES_TEMPLATE = "phrases.j2"
+# The files a --template folder may hold; those it lacks come from the built-in set.
+TEMPLATE_FILES = (DOCUMENT_TEMPLATE, PHRASES_TEMPLATE, PAGE_TEMPLATE)
 FORMATS = ("md", "docx", "html")
 
 METRICS_REL = "reporting.rpt_unit_metrics"
@@ -768,6 +771,46 @@ def draw_charts(data: _Data, lang: str) -> dict[str, Chart]:
     return charts
 
 
+def _has_templates(folder: Path) -> bool:
+    return any((folder / name).is_file() for name in TEMPLATE_FILES)
+
+
+def template_folder(template_dir: Path, lang: str) -> Path:
+    """The folder of the user's templates: DIR itself, or DIR/<lang> when DIR has one per language.
+
+    A folder with none of the template files is an error: the built-in text would otherwise be
+    used without a word, and the user would think their own was.
+    """
+    template_dir = template_dir.expanduser()
+    if not template_dir.is_dir():
+        raise PilotError(
+            f"模板文件夹不存在 / template folder not found: {template_dir}",
+            hint=f"copy {TEMPLATES_DIR / lang} and edit it, then pass --template DIR",
+        )
+    if _has_templates(template_dir):
+        return template_dir
+    per_lang = template_dir / lang
+    if _has_templates(per_lang):
+        return per_lang
+    others = [
+        template_dir / other
+        for other in i18n.LANGS
+        if other != lang and _has_templates(template_dir / other)
+    ]
+    if others:
+        hint = (
+            f"{others[0]} holds templates for --lang {others[0].name}; for --lang {lang} "
+            f"copy {TEMPLATES_DIR / lang} to {per_lang}"
+        )
+    else:
+        hint = f"copy the files of {TEMPLATES_DIR / lang} into {template_dir} and edit them"
+    raise PilotError(
+        f"模板文件夹中没有模板文件 / no summary template in {template_dir}: expected "
+        f"{', '.join(TEMPLATE_FILES)} there or in {per_lang}",
+        hint=hint,
+    )
+
+
 def _environment(lang: str, template_dir: Path | None):
     from jinja2 import (
         ChoiceLoader,
@@ -779,13 +822,7 @@ def _environment(lang: str, template_dir: Path | None):
 
     loaders = []
     if template_dir is not None:
-        template_dir = Path(template_dir).expanduser()
-        if not template_dir.is_dir():
-            raise PilotError(
-                f"模板文件夹不存在 / template folder not found: {template_dir}",
-                hint=f"copy {TEMPLATES_DIR / lang} and edit it, then pass --template DIR",
-            )
-        loaders.append(FileSystemLoader(str(template_dir)))
+        loaders.append(FileSystemLoader(str(template_folder(Path(template_dir), lang))))
     loaders.append(FileSystemLoader(str(TEMPLATES_DIR / lang)))
     env = Environment(
         loader=ChoiceLoader(loaders),
@@ -880,10 +917,11 @@ def build_summary(
     """Read the reporting models and render the summary's text, blocks and charts."""
     i18n.check_lang(lang)
     unit_code = (unit or ALL_UNITS_CODE).strip().upper()
+    # The templates first: a wrong --template folder is named before the warehouse is read.
+    env = _environment(lang, Path(template_dir) if template_dir else None)
     data = _read(settings, unit_code, parse_date(date_from), parse_date(date_to))
     figs, changes, problems = _figures(data, lang)
     drawn = draw_charts(data, lang) if charts else {}
-    env = _environment(lang, Path(template_dir) if template_dir else None)
     names = {
         u["unit_code"]: i18n.unit_name(u["unit_code"], u["unit_name"], lang) for u in data.units
     }

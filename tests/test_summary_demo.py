@@ -14,7 +14,7 @@ import pytest
 from pipeline.errors import PilotError
 from pipeline.publish import open_reporting
 from pipeline.settings import PROJECT_ROOT, Settings
-from pipeline.summary import build_summary, change_direction, write_summary
+from pipeline.summary import TEMPLATES_DIR, build_summary, change_direction, write_summary
 
 YEAR = {"date_from": "2011-08-01", "date_to": "2012-07-31"}
 # domain.md's published first-year figures, in the genre's form.
@@ -416,6 +416,51 @@ def test_unknown_unit_and_missing_template_are_clear_errors(demo_settings, tmp_p
     with pytest.raises(PilotError) as err:
         build_summary(demo_settings, template_dir=tmp_path / "none", charts=False)
     assert err.value.message == f"模板文件夹不存在 / template folder not found: {tmp_path / 'none'}"
+
+
+def test_a_template_folder_without_templates_is_an_error(demo_settings, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("", encoding="utf-8")
+    with pytest.raises(PilotError) as err:
+        build_summary(demo_settings, template_dir=empty, charts=False)
+    assert err.value.message == (
+        f"模板文件夹中没有模板文件 / no summary template in {empty}: expected document.md.j2, "
+        f"phrases.j2, page.html.j2 there or in {empty / 'zh'}"
+    )
+    assert err.value.hint == (
+        f"copy the files of {TEMPLATES_DIR / 'zh'} into {empty} and edit them"
+    )
+    # Only the Chinese set copied: --lang en names the folder that is there.
+    only_zh = tmp_path / "only_zh"
+    shutil.copytree(TEMPLATES_DIR / "zh", only_zh / "zh")
+    with pytest.raises(PilotError) as err:
+        build_summary(demo_settings, template_dir=only_zh, lang="en", charts=False)
+    assert err.value.message == (
+        f"模板文件夹中没有模板文件 / no summary template in {only_zh}: expected document.md.j2, "
+        f"phrases.j2, page.html.j2 there or in {only_zh / 'en'}"
+    )
+    assert err.value.hint == (
+        f"{only_zh / 'zh'} holds templates for --lang zh; for --lang en copy "
+        f"{TEMPLATES_DIR / 'en'} to {only_zh / 'en'}"
+    )
+
+
+def test_a_template_folder_may_hold_one_folder_per_language(demo_settings, tmp_path):
+    # A copy of pipeline/summary_templates as it is: zh/ and en/, picked by --lang.
+    mine = tmp_path / "mine"
+    shutil.copytree(TEMPLATES_DIR, mine)
+    for lang, old, new in (
+        ("zh", "工作经验材料（", "工作经验材料（本单位修改稿，"),
+        ("en", "work-experience summary (", "work-experience summary (our draft, "),
+    ):
+        document = mine / lang / "document.md.j2"
+        text = document.read_text(encoding="utf-8")
+        document.write_text(text.replace(old, new), encoding="utf-8")
+    zh = build_summary(demo_settings, template_dir=mine, charts=False, **YEAR)
+    assert zh.title.endswith("工作经验材料（本单位修改稿，2011年8月1日至2012年7月31日）")
+    en = build_summary(demo_settings, template_dir=mine, lang="en", charts=False, **YEAR)
+    assert en.title.endswith("work-experience summary (our draft, 1 August 2011 to 31 July 2012)")
 
 
 def test_a_mistake_in_ones_own_template_names_the_template_and_line(demo_settings, tmp_path):
