@@ -279,7 +279,7 @@ def install(con: duckdb.DuckDBPyConnection) -> None:
 # keeps what the raw table needs of it in the temp table `checked`.
 # A CASE, not an AND: DuckDB evaluated the regex of the AND's right side on every row.
 _SKIP = """(first_cell is null or case when contains(first_cell, '计')
-    then regexp_replace(first_cell, '\\s', '', 'g') in ('合计', '小计', '总计') else false end)"""
+    then regexp_replace(first_cell, '[\\s\\x{3000}]', '', 'g') in ('合计', '小计', '总计') else false end)"""
 
 _UNIT_AND_GRID = """
     left join ref_unit_alias u on u.alias = upper(fold(s.unit))
@@ -307,8 +307,10 @@ def _enum(field: str, col: str) -> str:
 
 
 # The reasons of a row whose (unit, ID) repeats an earlier row of the sheet or a loaded record.
+# A row without an ID repeats nothing (a blank row has none either): it is told the ID is
+# required, and only that.
 _DUPLICATES = """
-    case when source_row > dup_first then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
+    case when {id} is not null and source_row > dup_first then reason('duplicate_in_file', '{id}', {id}, cast(dup_first as varchar)) end,
     case when loaded_from is not null then reason('duplicate_loaded', '{id}', {id}, loaded_from) end"""
 
 # The joins of `ranked` giving dup_first, the first row of a (unit, ID) that repeats in the

@@ -816,6 +816,33 @@ def test_a_file_that_cannot_be_read_fails_alone_and_the_load_finishes(
     ]
 
 
+def test_a_total_row_spaced_with_a_full_width_space_is_skipped_and_a_row_without_id_repeats_none(
+    settings, tmp_path
+):
+    path = tmp_path / "XHY_案件台账.csv"
+    path.write_text(
+        "案件编号,单位,发现日期,事项编码\n"
+        "K1,XHY,2011-08-15,SR01\n"
+        ",,,\n"  # blank: skipped
+        ",XHY,2011-08-16,SR01\n"  # no ID
+        ",XHY,2011-08-17,SR01\n"  # no ID either
+        "合\u3000计,,,\n",  # 合计 padded as Chinese typing pads two characters
+        encoding="utf-8",
+    )
+    sheet = run(settings, path).files[0].sheets[0]
+    assert (sheet.rows_read, sheet.rows_loaded, sheet.rows_quarantined, sheet.rows_skipped) == (
+        5,
+        1,
+        2,
+        2,
+    )
+    reasons = query(settings, "select source_row, reasons from raw.quarantine order by source_row")
+    assert [(r["source_row"], [x["rule"] for x in json.loads(r["reasons"])]) for r in reasons] == [
+        (4, ["required"]),
+        (5, ["required"]),
+    ]
+
+
 # --------------------------------------------------------------------------- encodings
 
 
