@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING, NamedTuple
 import duckdb
 
 from . import validate
-from .contract import Ledger, header_index, is_personal_header, match_headers, normalise_header
+from .contract import (
+    LEDGERS,
+    Ledger,
+    header_index,
+    is_personal_header,
+    match_headers,
+    normalise_header,
+    similar_header,
+)
 from .errors import LedgerError, PilotError
 from .lock import writer_lock
 from .privacy import hmac_pads, load_secret
@@ -170,6 +178,19 @@ def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
     return None, -1
 
 
+def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
+    """A row carrying several of one ledger's headers, though too few to be taken as its header
+    (its ID column renamed, 案件号 for 案件编号): the ledger and the row's index."""
+    best: tuple[int, Ledger, int] | None = None
+    for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+        cells = {normalise_header(c) for c in row if c}
+        for ledger in LEDGERS.values():
+            found = len({col.name for h, col in header_index(ledger).items() if h in cells})
+            if found >= 3 and (best is None or found > best[0]):
+                best = (found, ledger, index)
+    return (best[1], best[2]) if best else None
+
+
 def header_layout(
     sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
@@ -188,10 +209,17 @@ def header_layout(
     if missing:
         where = f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
         names = "、".join(f"{c.header}（{c.name}）" for c in missing)
+        wanted = {c.header for c in missing}
+        renames = [
+            f"{name} → {similar}"
+            for _, name in extras
+            if (similar := similar_header(ledger, name)) in wanted
+        ]
         raise LedgerError(
             f"{where}: 第 {sheet.row_numbers[header_at]} 行的表头缺少必填列 / "
             f"header on row {sheet.row_numbers[header_at]} lacks required column(s): {names}",
-            hint="add the column with its Chinese header (see the ledger template)",
+            hint=(f"rename the header {', '.join(renames)}, or add" if renames else "add")
+            + " the column with its Chinese header (see the ledger template)",
         )
     return positions, extras
 
@@ -412,7 +440,8 @@ class Ingestor:
     def _stage_sheets(self, path: Path, file_id: str, report: FileReport) -> list[StagedSheet]:
         """Every sheet read in Python (any workbook, and CSV files DuckDB's reader cannot take)."""
         entries = []
-        for sheet in read_file(path):
+        sheets = read_file(path)
+        for sheet in sheets:
             ledger, header_at = locate_header(sheet)
             if ledger is None:
                 skipped = SheetReport(sheet.name, None, "not_a_ledger")
@@ -431,6 +460,12 @@ class Ingestor:
             fill = partial(self._src_from_frame, ledger, frame)
             entries.append(StagedSheet(sheet.name, ledger, fill, sheet_report))
             report.sheets.append(sheet_report)
+        if not entries:
+            # No ledger header anywhere: a header that lacks its ID column is named as such,
+            # with the columns it lacks, rather than as no header at all.
+            for sheet in sheets:
+                if near := near_header(sheet):
+                    header_layout(sheet, *near, path.name)
         return entries
 
     def _stage_csv(self, path: Path, data: bytes) -> StagedSheet | None:

@@ -161,6 +161,35 @@ def test_english_aliases_spaces_full_width_and_bracketed_unit_in_headers(setting
     ]
 
 
+def test_a_header_whose_id_column_was_renamed_is_named_with_the_columns_it_lacks(
+    settings, tmp_path
+):
+    # Without its ID column a row is not taken as a ledger's header, but one carrying three or
+    # more of a ledger's headers is a header with columns missing, not "no header at all".
+    cases = tmp_path / "cases.csv"
+    cases.write_text("案件号,单位,发现日期,事项编码\nK1,XHY,2011-08-15,SR01\n", encoding="utf-8")
+    patrols = tmp_path / "patrols.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.append(["巡查日志"])
+    wb.active.append(["巡查编号", "单位", "网格", "日期", "起始时间", "结束", "人员"])
+    wb.save(patrols)
+    first, second = run(settings, cases, patrols).files
+    assert first.status == second.status == "failed"
+    assert first.error == (
+        "cases.csv: 第 1 行的表头缺少必填列 / header on row 1 lacks required column(s): "
+        "案件编号（case_id）"
+    )
+    assert first.hint == (
+        "rename the header 案件号 → 案件编号, or add the column with its Chinese header (see the "
+        "ledger template)"
+    )
+    assert second.error == (
+        "patrols.xlsx [Sheet]: 第 2 行的表头缺少必填列 / header on row 2 lacks required "
+        "column(s): 开始时间（start_time）、结束时间（end_time）、巡查人员（officers）"
+    )
+    assert second.hint.startswith("rename the header 起始时间 → 开始时间, 结束 → 结束时间")
+
+
 def test_missing_required_column_fails_the_file_naming_the_column(settings):
     report = run(settings, fixture("cases", "invalid", "missing_required_column.csv")).files[0]
     message = (
