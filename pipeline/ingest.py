@@ -178,6 +178,16 @@ def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
     return None, -1
 
 
+def _column_letter(pos: int) -> str:
+    """The letter Excel shows above a column (0 is A, 26 is AA)."""
+    letters = ""
+    pos += 1
+    while pos:
+        pos, rest = divmod(pos - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
 def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
     """A row carrying several of one ledger's headers, though too few to be taken as its header
     (its ID column renamed, 案件号 for 案件编号): the ledger and the row's index."""
@@ -199,15 +209,24 @@ def header_layout(
     header = sheet.rows[header_at]
     positions: dict[str, int] = {}
     extras: list[tuple[int, str]] = []
+    where = f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
     for pos, cell in enumerate(header):
         col = index.get(normalise_header(cell))
-        if col is not None and col.name not in positions:
+        if col is not None and col.name in positions:
+            # Which of the two would be read is not the clerk's to guess (one may be hidden).
+            first, second = _column_letter(positions[col.name]), _column_letter(pos)
+            raise LedgerError(
+                f"{where}: 第 {sheet.row_numbers[header_at]} 行的表头“{col.header}”出现两次"
+                f"（{first} 列和 {second} 列）/ the header {col.header} ({col.name}) appears "
+                f"twice on row {sheet.row_numbers[header_at]}, in columns {first} and {second}",
+                hint="delete or rename one of them; a hidden column counts too",
+            )
+        if col is not None:
             positions[col.name] = pos
         elif cell:
             extras.append((pos, str(cell)))
     missing = [c for c in ledger.required if c.name not in positions]
     if missing:
-        where = f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
         names = "、".join(f"{c.header}（{c.name}）" for c in missing)
         wanted = {c.header for c in missing}
         renames = [

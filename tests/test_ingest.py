@@ -190,6 +190,27 @@ def test_a_header_whose_id_column_was_renamed_is_named_with_the_columns_it_lacks
     assert second.hint.startswith("rename the header 起始时间 → 开始时间, 结束 → 结束时间")
 
 
+def test_a_header_written_twice_is_an_error_naming_both_columns(settings, tmp_path):
+    # Column D, hidden and empty, and column E, the one the clerk fills in.
+    path = tmp_path / "XHY_案件台账.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件台账"
+    ws.append(["案件编号", "单位", "事项编码", "发现日期", "发现日期"])
+    ws.append(["K1", "XHY", "SR01", None, "2011-08-15"])
+    ws.column_dimensions["D"].hidden = True
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert (report.status, report.hint) == (
+        "failed",
+        "delete or rename one of them; a hidden column counts too",
+    )
+    assert report.error == (
+        "XHY_案件台账.xlsx [案件台账]: 第 1 行的表头“发现日期”出现两次（D 列和 E 列）/ the header "
+        "发现日期 (found_date) appears twice on row 1, in columns D and E"
+    )
+
+
 def test_missing_required_column_fails_the_file_naming_the_column(settings):
     report = run(settings, fixture("cases", "invalid", "missing_required_column.csv")).files[0]
     message = (
