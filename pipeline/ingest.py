@@ -595,15 +595,18 @@ class Ingestor:
             select.append("cast(null as varchar) as extra_columns")
         return ", ".join(select), params
 
-    def _src_from_csv(self, offset: int | None, header_line: int) -> None:
+    def _src_from_csv(self, offset: int | None, header_row: int) -> None:
         """The view `src` over `src_cells`, adding each row's number in the file.
 
         A row's number is its rowid + offset, or (offset None) its place in rowid order + the
-        header's line. A view holds no parameters, so the number comes from the table src_offset.
+        header's row. Rows are numbered as Excel numbers them, one per record: below the header
+        each line is one record (_stage_csv takes no file where it is not), above it the header's
+        row counts records. A view holds no parameters, so the number comes from the table
+        src_offset.
         """
         self.con.execute("delete from src_offset")
         self.con.execute(
-            "insert into src_offset values (?)", [offset if offset is not None else header_line]
+            "insert into src_offset values (?)", [offset if offset is not None else header_row]
         )
         row = (
             "rowid + (select n from src_offset)"

@@ -158,14 +158,17 @@ def _dialect(text: str | bytes) -> type[csv.Dialect]:
 
 
 def read_csv(path: Path) -> list[Sheet]:
+    """Read a CSV file as one sheet, its rows numbered as Excel numbers them (see _record_numbers)."""
     text = decode_text(path.read_bytes(), path)
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
-    rows: list[list[str | None]] = []
-    numbers: list[int] = []
-    for record in reader:
-        rows.append([cell_text(c) for c in record])
-        numbers.append(reader.line_num)
-    return [Sheet(name="", rows=rows, row_numbers=numbers)]
+    rows = [[cell_text(c) for c in record] for record in reader]
+    return [Sheet(name="", rows=rows, row_numbers=_record_numbers(rows))]
+
+
+def _record_numbers(rows: list) -> list[int]:
+    """1-based record numbers: Excel shows a record as one row however many lines its cells
+    span, so the line a record ends on (csv.reader.line_num) is not the row the clerk sees."""
+    return list(range(1, len(rows) + 1))
 
 
 @dataclass
@@ -251,11 +254,9 @@ def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvH
 
     reader = csv.reader(lines(), dialect)
     rows: list[list[str | None]] = []
-    numbers: list[int] = []
     ends: list[int] = []
     for record in reader:
         rows.append([cell_text(c) for c in record])
-        numbers.append(reader.line_num)
         ends.append(consumed)
         if len(rows) >= records:
             break
@@ -266,7 +267,7 @@ def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvH
     if encoding == "utf-8":
         bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
         utf8 = [bom + len(text[:end].encode()) for end in ends]
-    return CsvHead(text, dialect.delimiter, Sheet("", rows, numbers), ends, utf8)
+    return CsvHead(text, dialect.delimiter, Sheet("", rows, _record_numbers(rows)), ends, utf8)
 
 
 _XLSX_MAGIC = b"PK\x03\x04"

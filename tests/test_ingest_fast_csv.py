@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import hmac
+import json
 
 import duckdb
 import pytest
@@ -339,3 +340,77 @@ def test_the_ingest_connection_reads_only_its_own_folder(tmp_path, monkeypatch):
     settings = make_settings(tmp_path, monkeypatch)
     assert run(settings, path).files[0].status == "loaded"
     assert seen == ["refused"]
+
+
+# Excel shows one row per record, however many lines its cells span: a merged title exported
+# as one cell of two lines is row 1, and the header under it row 2.
+SPANNING = (
+    '"西花园路街道综合执法大队\n案件台账",,,\r\n'
+    "案件编号,单位,发现日期,事项编码,案由\r\n"
+    "M001,XHY,2011-08-15,SR01,占道经营\r\n"
+    "M002,西湖街道,2011-08-16,SR01,无此单位\r\n"
+    "M003,XHY,2011-08-17,SR02,门前堆物\r\n"
+    "M001,XHY,2011-08-18,SR01,编号重复\r\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("body_cell_spans_lines", [False, True], ids=["body_one_line", "body_two"])
+@pytest.mark.parametrize("fast", [False, True], ids=["python", "fast"])
+def test_rows_are_numbered_as_excel_shows_them_when_cells_span_lines(
+    tmp_path, monkeypatch, encoding, body_cell_spans_lines, fast
+):
+    text = SPANNING.replace("门前堆物", '"门前堆物\n已劝离"') if body_cell_spans_lines else SPANNING
+    path = tmp_path / "title_cell_spanning_lines.csv"
+    path.write_bytes(text.encode(encoding))
+    settings = make_settings(tmp_path, monkeypatch)
+    taken, result = _ingest_any(settings, path, monkeypatch, fast)
+    # Only a cell spanning lines below the header keeps a file from DuckDB's reader.
+    assert taken == [fast and not body_cell_spans_lines]
+    (report,) = result.files
+    assert report.status == "loaded", report.error
+    assert report.sheets[0].header_row == 2
+    assert query(settings, "select source_row, case_id from raw.cases order by 1") == [
+        {"source_row": 3, "case_id": "M001"},
+        {"source_row": 5, "case_id": "M003"},
+    ]
+    quarantined = query(settings, "select source_row, reasons from raw.quarantine order by 1")
+    assert [
+        (q["source_row"], [(r["rule"], r["message_zh"]) for r in json.loads(q["reasons"])])
+        for q in quarantined
+    ] == [
+        (4, [("unknown_unit", "单位“西湖街道”无法识别，应填单位代码、全称或简称")]),
+        (6, [("duplicate_in_file", "案件编号“M001”在本单位重复：本表第6行与第3行相同")]),
+    ]
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["python", "fast"])
+def test_a_header_under_a_title_spanning_lines_is_named_by_its_excel_row(
+    tmp_path, monkeypatch, fast
+):
+    text = '"西花园路街道综合执法大队\n案件台账"\n案件编号,单位,发现日期,案由\nQ001,XHY,2011-08-15,占道\n'
+    path = tmp_path / "missing_column_under_title.csv"
+    path.write_bytes(text.encode("gb18030"))
+    _, result = _ingest_any(make_settings(tmp_path, monkeypatch), path, monkeypatch, fast)
+    assert result.files[0].error == (
+        "missing_column_under_title.csv: 第 2 行的表头缺少必填列 / "
+        "header on row 2 lacks required column(s): 事项编码（item_code）"
+    )
+
+
+def test_both_csv_readers_number_records_not_lines(tmp_path):
+    data = '"标题\n第二行"\r\n案件编号,案由\r\nA1,"两\r\n行"\r\n\r\nA2,"三\r行\n止"\r\nA3,一行'.encode()
+    path = tmp_path / "cells_spanning_lines.csv"
+    path.write_bytes(data)
+    (sheet,) = readers.read_csv(path)
+    assert [r[0] if r else None for r in sheet.rows] == [
+        "标题\n第二行",
+        "案件编号",
+        "A1",
+        None,
+        "A2",
+        "A3",
+    ]
+    assert sheet.row_numbers == [1, 2, 3, 4, 5, 6]
+    head = readers.csv_head(data, path, 4)
+    assert head.sheet.row_numbers == [1, 2, 3, 4]
