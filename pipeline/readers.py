@@ -86,13 +86,33 @@ _IMPLAUSIBLE = re.compile(
 )
 
 
-def _undecodable(path: Path, offset: int) -> LedgerError:
+def _undecodable(path: Path, offset: int, line: int) -> LedgerError:
     return LedgerError(
-        f"{path.name}: 无法识别文件编码（第 {offset} 字节）/ "
-        f"cannot decode the file at byte offset {offset}: "
+        f"{path.name}: 无法识别文件编码（第 {line} 行，第 {offset} 字节）/ "
+        f"cannot decode the file at line {line} (byte offset {offset}): "
         "not UTF-8, UTF-16 or GBK/GB18030",
-        hint="save the file from Excel as 'CSV UTF-8' or as .xlsx",
+        hint="check the text on that line (it may have been pasted from a file in another "
+        "encoding), then save the file from Excel as 'CSV UTF-8' or as .xlsx",
     )
+
+
+def _line_of(text: str) -> int:
+    """The 1-based line the end of `text` is on, lines ending as read_csv ends them."""
+    return len(_NEWLINE.findall(text)) + 1
+
+
+def _undecodable_8bit(data: bytes, path: Path, utf8: int, gb: int) -> LedgerError:
+    """The error for bytes that are neither UTF-8 nor GB18030, placed where the likelier fails.
+
+    A file whose start is UTF-8 with Chinese in it was meant as UTF-8, however far GB18030 gets
+    (it misreads UTF-8 Chinese, often failing inside the header); otherwise GB18030 was meant,
+    and UTF-8 failed at the first Chinese character.
+    """
+    start = data[:utf8].decode("utf-8-sig")
+    offset = utf8 if not start.isascii() and not _IMPLAUSIBLE.search(start) else gb
+    # Neither encoding uses the bytes of \r or \n inside a character: lines are counted in bytes.
+    breaks = data.count(b"\n", 0, offset) + data.count(b"\r", 0, offset)
+    return _undecodable(path, offset, breaks - data.count(b"\r\n", 0, offset) + 1)
 
 
 def _decode_utf16(data: bytes, path: Path) -> str:
@@ -108,10 +128,14 @@ def _decode_utf16(data: bytes, path: Path) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _undecodable(path, exc.start) from exc
+        # A carriage return just before the bytes cut short is most likely half of the \r\n
+        # ending the line they are on.
+        start = data[: exc.start].decode(encoding).removesuffix("\r")
+        raise _undecodable(path, exc.start, _line_of(start)) from exc
     if "\x00" in text:
         bom = 2 if data.startswith(_UTF16_BOMS) else 0
-        raise _undecodable(path, bom + 2 * text.index("\x00"))
+        at = text.index("\x00")
+        raise _undecodable(path, bom + 2 * at, _line_of(text[:at]))
     return text
 
 
@@ -130,7 +154,7 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         try:
             return data.decode("gb18030"), "gb18030"
         except UnicodeDecodeError as gb_error:
-            raise _undecodable(path, min(utf8_error.start, gb_error.start)) from gb_error
+            raise _undecodable_8bit(data, path, utf8_error.start, gb_error.start) from gb_error
     # Only bytes GB18030 also takes can be mojibake; for Chinese UTF-8 it mostly fails within a
     # line, long before a scan of the whole text would end.
     if data.isascii():

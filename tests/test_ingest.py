@@ -920,8 +920,8 @@ def test_undecodable_bytes_fail_the_file_naming_file_and_offset(settings):
     report = run(settings, fixture("cases", "invalid", "undecodable_bytes.csv")).files[0]
     assert report.status == "failed"
     assert report.error == (
-        "undecodable_bytes.csv: 无法识别文件编码（第 76 字节）/ cannot decode the file at byte "
-        "offset 76: not UTF-8, UTF-16 or GBK/GB18030"
+        "undecodable_bytes.csv: 无法识别文件编码（第 3 行，第 76 字节）/ cannot decode the file "
+        "at line 3 (byte offset 76): not UTF-8, UTF-16 or GBK/GB18030"
     )
     data = fixture("cases", "invalid", "undecodable_bytes.csv").read_bytes()
     assert data[76:77] == b"\xff"

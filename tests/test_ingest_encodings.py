@@ -96,8 +96,43 @@ def test_truncated_utf16_fails_naming_file_and_offset(settings):
     assert (report.status, report.error) == (
         "failed",
         (
-            "utf16_truncated.txt: 无法识别文件编码（第 176 字节）/ cannot decode the file at byte "
-            "offset 176: not UTF-8, UTF-16 or GBK/GB18030"
+            "utf16_truncated.txt: 无法识别文件编码（第 3 行，第 176 字节）/ cannot decode the file "
+            "at line 3 (byte offset 176): not UTF-8, UTF-16 or GBK/GB18030"
         ),
     )
     assert len(path.read_bytes()) == 177
+
+
+HEADER = "案件编号,单位,网格,发现日期,来源,事项编码,案由,当事人,身份证号,联系电话,处理方式,移交部门,整改期限,结案日期,处理结果,罚款金额(元)"
+ROWS = [f"G00{n},XHY,,2011-08-1{n},巡查发现,SR01,占道经营" for n in range(1, 7)]
+
+
+def test_a_gbk_cell_in_a_utf8_file_is_named_by_its_line_and_byte(settings, tmp_path):
+    # GB18030 fails inside the UTF-8 header (byte 75): the error names where UTF-8 fails.
+    data = (
+        "\n".join([HEADER, *ROWS]) + "\n"
+    ).encode() + "G007,XHY,,2011-08-17,巡查发现,SR01,".encode()
+    assert data.decode("utf-8").count("\n") == 7 and len(data) == 537
+    path = tmp_path / "gbk_cell_in_utf8_file.csv"
+    path.write_bytes(data + "门前堆物".encode("gbk") + b"\n")
+    report = run(settings, path).files[0]
+    assert (report.status, report.error) == (
+        "failed",
+        (
+            "gbk_cell_in_utf8_file.csv: 无法识别文件编码（第 8 行，第 537 字节）/ cannot decode the "
+            "file at line 8 (byte offset 537): not UTF-8, UTF-16 or GBK/GB18030"
+        ),
+    )
+
+
+def test_a_bad_byte_in_a_gbk_file_is_named_by_its_line_and_byte(settings, tmp_path):
+    # UTF-8 fails at the first Chinese character: the error names where GB18030 fails.
+    data = ("\r\n".join([HEADER, *ROWS[:2]]) + "\r\n").encode("gbk") + b"G003,XHY,,"
+    assert len(data) == 231
+    path = tmp_path / "bad_byte_in_gbk_file.csv"
+    path.write_bytes(data + b"\xff2011-08-13\r\n")
+    report = run(settings, path).files[0]
+    assert report.error == (
+        "bad_byte_in_gbk_file.csv: 无法识别文件编码（第 4 行，第 231 字节）/ cannot decode the "
+        "file at line 4 (byte offset 231): not UTF-8, UTF-16 or GBK/GB18030"
+    )

@@ -275,7 +275,8 @@ def test_invalid_utf8_past_the_decoded_start_names_its_byte(tmp_path, monkeypatc
     assert report.status == "failed"
     with pytest.raises(LedgerError) as whole:
         readers.decode_text(data, path)
-    assert "cannot decode the file at byte offset" in str(whole.value)
+    line, offset = good.count(b"\n") + 1, data.index(b"\xff")
+    assert f"cannot decode the file at line {line} (byte offset {offset})" in str(whole.value)
     assert str(report.error) == str(whole.value)
     assert query(settings, "select count(*) as n from raw.cases") == [{"n": 0}]
 
