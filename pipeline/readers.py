@@ -181,9 +181,34 @@ def _dialect(text: str | bytes) -> type[csv.Dialect]:
     return csv.excel_tab if tabs and tabs > text.count(comma) else csv.excel
 
 
+# Nothing but an optional byte order mark and blank lines: no row Excel would show.
+_BLANK = re.compile(rb"(?:\xef\xbb\xbf|\xff\xfe|\xfe\xff)?[\x00\s]*")
+_WORKBOOK_KINDS = {b"PK\x03\x04": ".xlsx", b"\xd0\xcf\x11\xe0": ".xls"}
+
+
+def _check_csv_bytes(data: bytes, path: Path) -> None:
+    """Refuse a file with no text at all, or a workbook saved under a CSV name, saying which."""
+    if _BLANK.fullmatch(data):
+        raise LedgerError(
+            f"{path.name}: 文件为空 / the file is empty",
+            hint="the file holds no rows: export the ledger from Excel or WPS again, "
+            "or copy it again if it was cut short on the way",
+        )
+    kind = _WORKBOOK_KINDS.get(data[:4])
+    if kind is not None:
+        raise LedgerError(
+            f"{path.name}: 这是以 {path.suffix} 为扩展名保存的 Excel 工作簿（{kind}），不是 CSV 文件 / "
+            f"this is an Excel workbook ({kind}) saved with a {path.suffix} name, not a CSV file",
+            hint=f"rename it to {path.stem}{kind}, or open it in Excel or WPS and save it as "
+            "'CSV UTF-8'",
+        )
+
+
 def read_csv(path: Path) -> list[Sheet]:
     """Read a CSV file as one sheet, its rows numbered as Excel numbers them (see _record_numbers)."""
-    text = decode_text(path.read_bytes(), path)
+    data = path.read_bytes()
+    _check_csv_bytes(data, path)
+    text = decode_text(data, path)
     reader = csv.reader(io.StringIO(text, newline=""), _dialect(text))
     rows = [[cell_text(c) for c in record] for record in reader]
     return [Sheet(name="", rows=rows, row_numbers=_record_numbers(rows))]
@@ -255,6 +280,7 @@ def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvH
 
     For a large UTF-8 file `text` is only its start (see _utf8_head) unless `whole` is asked.
     """
+    _check_csv_bytes(data, path)
     text = None if whole else _utf8_head(data)
     partial = text is not None
     if text is None:

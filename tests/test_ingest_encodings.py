@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import openpyxl
 import pytest
+import xlwt
 from helpers_ingest import fixture, loaded, make_settings, query, run
 
-from pipeline.readers import decode_text
+from pipeline.errors import LedgerError
+from pipeline.readers import decode_text, read_file
 
 
 @pytest.fixture
@@ -135,4 +138,62 @@ def test_a_bad_byte_in_a_gbk_file_is_named_by_its_line_and_byte(settings, tmp_pa
     assert report.error == (
         "bad_byte_in_gbk_file.csv: 无法识别文件编码（第 4 行，第 231 字节）/ cannot decode the "
         "file at line 4 (byte offset 231): not UTF-8, UTF-16 or GBK/GB18030"
+    )
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"\xef\xbb\xbf", b"\xff\xfe", b"\r\n\r\n"],
+    ids=["no_bytes", "utf8_bom_only", "utf16_bom_only", "blank_lines_only"],
+)
+def test_an_empty_csv_fails_saying_it_is_empty(settings, tmp_path, data):
+    path = tmp_path / "empty_file.csv"
+    path.write_bytes(data)
+    report = run(settings, path).files[0]
+    assert (report.status, report.error) == (
+        "failed",
+        "empty_file.csv: 文件为空 / the file is empty",
+    )
+    with pytest.raises(LedgerError) as raised:
+        read_file(path)
+    assert raised.value.hint == (
+        "the file holds no rows: export the ledger from Excel or WPS again, "
+        "or copy it again if it was cut short on the way"
+    )
+
+
+def _xlsx(path):
+    wb = openpyxl.Workbook()
+    wb.active.append(["案件编号", "单位", "发现日期", "事项编码"])
+    wb.save(path)
+
+
+def _xls(path):
+    wb = xlwt.Workbook()
+    wb.add_sheet("Sheet1").write(0, 0, "案件编号")
+    wb.save(str(path))
+
+
+@pytest.mark.parametrize(
+    ("make", "kind", "name"),
+    [(_xlsx, ".xlsx", "workbook_named_csv.csv"), (_xls, ".xls", "old_workbook_named_txt.txt")],
+)
+def test_a_workbook_named_csv_fails_saying_it_is_a_workbook(settings, tmp_path, make, kind, name):
+    workbook = tmp_path / f"workbook{kind}"
+    make(workbook)
+    path = tmp_path / name
+    path.write_bytes(workbook.read_bytes())
+    suffix = path.suffix
+    report = run(settings, path).files[0]
+    assert (report.status, report.error) == (
+        "failed",
+        (
+            f"{name}: 这是以 {suffix} 为扩展名保存的 Excel 工作簿（{kind}），不是 CSV 文件 / "
+            f"this is an Excel workbook ({kind}) saved with a {suffix} name, not a CSV file"
+        ),
+    )
+    with pytest.raises(LedgerError) as raised:
+        read_file(path)
+    assert raised.value.hint == (
+        f"rename it to {path.stem}{kind}, or open it in Excel or WPS and save it as 'CSV UTF-8'"
     )
