@@ -26,7 +26,11 @@ FORMATS = ("csv", "xlsx", "json")
 
 @dataclass(frozen=True)
 class Source:
-    """A reporting relation, its range macro, the columns exported (None: all) and the sort."""
+    """A reporting relation, its range macro, the columns exported (None: all) and the sort.
+
+    Every export names its period's last day (a period chosen by a range may run past it), the
+    codes the summaries' data notes filter on, and whether a quantity holds a clerk's 约数.
+    """
 
     relation: str
     macro: str
@@ -44,13 +48,22 @@ SOURCES: dict[str, Source] = {
     "outputs": Source(
         "reporting.rpt_outputs_unit_period",
         "reporting.outputs_between",
-        ("unit_code", "period_start", "output_code", "quantity"),
+        (
+            "unit_code",
+            "period_start",
+            "period_end",
+            "output_code",
+            "output_name",
+            "measure",
+            "quantity",
+            "is_approximate",
+        ),
         "unit_code, period_start, output_code",
     ),
     "referrals": Source(
         "reporting.rpt_referrals_unit_period",
         "reporting.referrals_between",
-        ("unit_code", "period_start", "department", "referrals"),
+        ("unit_code", "period_start", "period_end", "dept_code", "department", "referrals"),
         "unit_code, period_start, dept_code",
     ),
 }

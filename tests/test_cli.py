@@ -461,7 +461,12 @@ def test_export_takes_its_format_from_the_file_name_unless_told(tmp_path):
     result = pilot(tmp_path, "export", "outputs", "--out", str(tmp_path / "产出.xlsx"))
     assert result.returncode == 0, result.stderr
     sheet = openpyxl.load_workbook(tmp_path / "产出.xlsx").active
-    assert [c.value for c in sheet[1]] == ["unit_code", "period_start", "output_code", "quantity"]
+    assert [c.value for c in sheet[1]][:4] == [
+        "unit_code",
+        "period_start",
+        "period_end",
+        "output_code",
+    ]
     result = pilot(tmp_path, "export", "outputs", "--out", str(tmp_path / "产出.json"))
     assert json.loads((tmp_path / "产出.json").read_text(encoding="utf-8"))[0]["unit_code"] == "XHY"
     # Told a format its name contradicts: refused, nothing written.

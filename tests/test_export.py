@@ -162,13 +162,14 @@ def settings(tmp_path: Path) -> Settings:
 def test_outputs_csv_is_exact(settings):
     text = export(settings, "outputs", period="month", date_from="2011-09-01", date_to="2011-09-30")
     assert text == (
-        "unit_code,period_start,output_code,quantity\n"
-        "XHY,2011-09-01,BANNER,10\n"
-        "XHY,2011-09-01,LEAFLET,100\n"
-        "XJ,2011-09-01,BANNER,11\n"
-        "XJ,2011-09-01,LEAFLET,101\n"
-        "ZBB,2011-09-01,BANNER,12\n"
-        "ZBB,2011-09-01,LEAFLET,102\n"
+        "unit_code,period_start,period_end,output_code,output_name,measure,quantity,"
+        "is_approximate\n"
+        "XHY,2011-09-01,2011-09-30,BANNER,横幅,条,10,true\n"
+        "XHY,2011-09-01,2011-09-30,LEAFLET,宣传资料,份,100,false\n"
+        "XJ,2011-09-01,2011-09-30,BANNER,横幅,条,11,false\n"
+        "XJ,2011-09-01,2011-09-30,LEAFLET,宣传资料,份,101,false\n"
+        "ZBB,2011-09-01,2011-09-30,BANNER,横幅,条,12,false\n"
+        "ZBB,2011-09-01,2011-09-30,LEAFLET,宣传资料,份,102,false\n"
     )
 
 
@@ -212,10 +213,17 @@ def test_referrals_xlsx_keeps_formula_like_text_as_text(settings, tmp_path):
     assert path == out.resolve() and path.exists()
     ws = load_workbook(path).active
     rows = list(ws.iter_rows(values_only=True))
-    assert rows[0] == ("unit_code", "period_start", "department", "referrals")
-    assert rows[1][0] == "XHY" and rows[1][2:] == ("人口计生局", 1)
-    assert rows[2][2] == "=1+1"
-    assert ws.cell(row=3, column=3).data_type == "s"
+    assert rows[0] == (
+        "unit_code",
+        "period_start",
+        "period_end",
+        "dept_code",
+        "department",
+        "referrals",
+    )
+    assert rows[1][0] == "XHY" and rows[1][3:] == ("JS", "人口计生局", 1)
+    assert rows[2][4] == "=1+1"
+    assert ws.cell(row=3, column=5).data_type == "s"
     with zipfile.ZipFile(path) as z:
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
@@ -225,14 +233,16 @@ def test_csv_file_has_bom_and_parent_dirs(settings, tmp_path):
     path = export(settings, "referrals", out=tmp_path / "a" / "b.csv")
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
-    assert raw.decode("utf-8-sig").splitlines()[0] == "unit_code,period_start,department,referrals"
+    assert raw.decode("utf-8-sig").splitlines()[0] == (
+        "unit_code,period_start,period_end,dept_code,department,referrals"
+    )
 
 
 def test_range_goes_through_the_macros_with_parameters(settings):
     text = export(
         settings, "outputs", period="all", date_from="2011-09-01", date_to=date(2011, 12, 31)
     )
-    assert text.splitlines()[1] == "XHY,2011-09-01,BANNER,10"
+    assert text.splitlines()[1] == "XHY,2011-09-01,2011-12-31,BANNER,横幅,条,10,true"
     records = json.loads(
         export(settings, "metrics", period="all", date_from="2011-09-01", fmt="json")
     )
@@ -328,7 +338,10 @@ def test_a_period_that_starts_before_the_range_is_exported_when_it_overlaps_it(s
         "('quarter', 'XJ', '2011-07-01', '2011-09-30', 'LEAFLET', '宣传资料', '份', 7, 0.1, false)"
     )
     con.close()
-    expected = "unit_code,period_start,output_code,quantity\nXJ,2011-07-01,LEAFLET,7\n"
+    expected = (
+        "unit_code,period_start,period_end,output_code,output_name,measure,quantity,"
+        "is_approximate\nXJ,2011-07-01,2011-09-30,LEAFLET,宣传资料,份,7,false\n"
+    )
     assert export(settings, "outputs", period="quarter", date_from="2011-08-01") == expected
     assert export(settings, "outputs", period="quarter", date_to="2011-07-31") == expected
     with pytest.raises(PilotError) as exc:
