@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .contract import LEDGERS
 from .errors import PilotError
 
 LANGS = ("zh", "en")
@@ -214,12 +215,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "cumulative": ("累计", "Cumulative"),
     "quality_heading": ("每个文件的行数核对", "Row accounting per file"),
     "quality_caption": (
-        "读取行数 = 入库 + 隔离 + 跳过（空行与合计行）。只有状态为 loaded 的文件计入图表。",
+        "读取行数 = 入库 + 隔离 + 跳过（空行与合计行）。只有状态为“{loaded}”的文件计入图表。",
         (
             "Rows read = loaded + quarantined + skipped (blank and total rows). Only files with "
-            "status loaded count in the charts."
+            "status “{loaded}” count in the charts."
         ),
     ),
+    "file_status": ("{file}（{status}）", "{file} ({status})"),
     "quality_title": (
         "各文件行数：入库、隔离、跳过",
         "Rows per file: loaded, quarantined, skipped",
@@ -255,6 +257,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "item": ("事项", "Item"),
     "delegating_dept": ("委托部门", "Delegating department"),
     "unused": ("未使用", "unused"),
+}
+
+# Ledger kinds as ingest records them (contract.LEDGERS): the Chinese title clerks know, in English.
+LEDGERS_EN = {
+    "cases": "Cases ledger",
+    "patrols": "Patrol log",
+    "outputs": "Campaign outputs ledger",
+}
+# What ingest did with a file (raw.files.status); no user types these, so pages translate them.
+FILE_STATUSES: dict[str, tuple[str, str]] = {
+    "loaded": ("已入库", "Loaded"),
+    "superseded": ("已被新版本替换", "Superseded by a newer version"),
+    "duplicate": ("重复文件（未入库）", "Duplicate (not loaded)"),
+    "unchanged": ("未变化（此前已入库）", "Unchanged (loaded before)"),
+    "failed": ("入库失败", "Failed"),
 }
 
 # Catalogue categories and departments, for the English site.
@@ -341,3 +358,20 @@ def department_name(code: str, name_zh: str | None, lang: str = "zh") -> str:
     if check_lang(lang) == "en":
         return DEPARTMENTS_EN.get(code, code)
     return name_zh or code
+
+
+def ledger_name(ledger: str | None, lang: str = "zh") -> str:
+    """The ledger kinds of a file ("cases" or "cases,patrols") as their titles in the language."""
+    names = []
+    for kind in filter(None, (part.strip() for part in (ledger or "").split(","))):
+        known = LEDGERS.get(kind)
+        zh = known.title if known else kind
+        names.append(zh if check_lang(lang) == "zh" else LEDGERS_EN.get(kind, kind))
+    return ("、" if lang == "zh" else ", ").join(names)
+
+
+def file_status(status: str | None, lang: str = "zh") -> str:
+    """What ingest did with a file, in the language; a status this version does not know as is."""
+    if status in FILE_STATUSES:
+        return _pick(FILE_STATUSES[status], lang)
+    return status or ""

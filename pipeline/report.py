@@ -286,6 +286,15 @@ def _reasons(text: str | None, lang: str) -> str:
     )
 
 
+def _file_value(file: dict, column: str, lang: str) -> str:
+    """A cell of the files table: ledger kinds and statuses in the language, the rest as stored."""
+    if column == "ledger":
+        return i18n.ledger_name(file["ledger"], lang)
+    if column == "status":
+        return i18n.file_status(file["status"], lang)
+    return "" if file[column] is None else str(file[column])
+
+
 def quality_page(data: ReportData, lang: str) -> list[dict]:
     t = lambda key: i18n.text(key, lang)
     file_columns = (
@@ -302,7 +311,7 @@ def quality_page(data: ReportData, lang: str) -> list[dict]:
     rows = [
         Row(
             [
-                Cell("" if f[c] is None else str(f[c]), "num" if c.startswith("rows_") else "")
+                Cell(_file_value(f, c, lang), "num" if c.startswith("rows_") else "")
                 for c in file_columns
             ],
             muted=f["status"] != "loaded",
@@ -321,10 +330,10 @@ def quality_page(data: ReportData, lang: str) -> list[dict]:
             Row(
                 [
                     Cell(q["file_name"] or ""),
-                    Cell(q["file_status"] or ""),
+                    Cell(i18n.file_status(q["file_status"], lang)),
                     Cell(q["source_sheet"] or ""),
                     Cell(str(q["source_row"]), "num"),
-                    Cell(q["ledger"] or ""),
+                    Cell(i18n.ledger_name(q["ledger"], lang)),
                     Cell(_reasons(q["reasons"], lang)),
                 ]
             )
@@ -337,7 +346,11 @@ def quality_page(data: ReportData, lang: str) -> list[dict]:
     else:
         q_blocks, q_caption = [], t("quarantine_none")
     return [
-        _section(t("quality_heading"), files_blocks, t("quality_caption")),
+        _section(
+            t("quality_heading"),
+            files_blocks,
+            t("quality_caption").format(loaded=i18n.file_status("loaded", lang)),
+        ),
         _section(t("quarantine_heading"), q_blocks, q_caption),
     ]
 

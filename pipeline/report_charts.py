@@ -713,7 +713,14 @@ def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
 def quality_figure(data, lang: str) -> Chart | None:
     if not data.files:
         return None
-    y = [_e(f"{r['file_name']} ({r['status']})") for r in data.files]
+    y = [
+        _e(
+            i18n.text("file_status", lang).format(
+                file=r["file_name"], status=i18n.file_status(r["status"], lang)
+            )
+        )
+        for r in data.files
+    ]
     rows_unit = i18n.text("rows", lang)
     fig = _figure()
     for column, colour in (

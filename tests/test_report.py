@@ -277,3 +277,61 @@ def test_unbuilt_models(tmp_path):
         "报表模型尚未构建 / reporting model not built: reporting.rpt_unit_metrics"
     )
     assert not (tmp_path / "r").exists()
+
+
+def _visible_text(html: str) -> str:
+    """The page's text as a reader sees it: no scripts (figure JSON), no links (cases.html)."""
+    html = re.sub(r"<script.*?</script>", "", html, flags=re.DOTALL)
+    return re.sub(r'href="[^"]*"', "", html)
+
+
+MACHINE_WORDS = ("cases", "patrols", "outputs", "loaded", "superseded", "duplicate")
+
+
+def test_quality_page_names_ledgers_and_statuses_in_chinese(site, built_settings):
+    html = (site / "quality.html").read_text(encoding="utf-8")
+    visible = _visible_text(html)
+    for word in MACHINE_WORDS:
+        assert not re.search(rf"\b{word}\b", visible), word
+    assert "只有状态为“已入库”的文件计入图表" in visible
+    # Files: name, ledger, status; quarantined rows: file, status, sheet, row, ledger.
+    assert "<td>西花园案件台账.xlsx</td><td>案件台账</td><td>已被新版本替换</td>" in visible
+    assert "<td>巡查日志.xlsx</td><td>巡查日志</td><td>已入库</td>" in visible
+    assert "<td>宣传台账.xlsx</td><td>宣传及专项活动台账</td><td>已入库</td>" in visible
+    assert "<td>兴泾案件台账 (1).csv</td><td>案件台账</td><td>重复文件（未入库）</td>" in visible
+    assert "<td>兴泾案件台账.csv</td><td>已入库</td><td>Sheet1</td>" in visible
+    assert '<td class="num">9</td><td>案件台账</td>' in visible
+    labels = list(
+        report.charts.quality_figure(read_report_data(built_settings), "zh").figure.data[0].y
+    )
+    assert "兴泾案件台账.csv（已入库）" in labels
+    assert not any("loaded" in label for label in labels)
+
+
+def test_quality_page_names_ledgers_and_statuses_in_english(built_settings, tmp_path):
+    report.write_report(built_settings, out_dir=tmp_path, lang="en")
+    visible = _visible_text((tmp_path / "quality.html").read_text(encoding="utf-8"))
+    assert "Only files with status “Loaded” count in the charts." in visible
+    assert (
+        "<td>西花园案件台账.xlsx</td><td>Cases ledger</td><td>Superseded by a newer version</td>"
+        in visible
+    )
+    assert "<td>巡查日志.xlsx</td><td>Patrol log</td><td>Loaded</td>" in visible
+    assert "<td>宣传台账.xlsx</td><td>Campaign outputs ledger</td><td>Loaded</td>" in visible
+
+
+def test_ledger_and_status_labels():
+    from pipeline import i18n
+    from pipeline.contract import LEDGERS
+
+    assert [i18n.ledger_name(name, "zh") for name in LEDGERS] == [
+        lg.title for lg in LEDGERS.values()
+    ]
+    # A workbook holding two ledgers is recorded as "cases,patrols".
+    assert i18n.ledger_name("cases,patrols", "zh") == "案件台账、巡查日志"
+    assert i18n.ledger_name("cases,patrols", "en") == "Cases ledger, Patrol log"
+    assert i18n.ledger_name(None, "zh") == ""
+    assert i18n.file_status("failed", "zh") == "入库失败"
+    # A value this version does not know is shown as it is rather than hidden.
+    assert i18n.ledger_name("fines", "zh") == "fines"
+    assert i18n.file_status("archived", "en") == "archived"
