@@ -94,6 +94,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_catalogue": ("委托执法事项", "Delegated catalogue"),
     "range_caption": ("统计区间：{start} 至 {end}", "Range: {start} to {end}"),
     "unit_caption": ("单位：{unit}", "Unit: {unit}"),
+    "title_one": (
+        "西夏区社会管理综合执法试点 — {unit}",
+        "Xixia District comprehensive law-enforcement pilot — {unit}",
+    ),
     "title_many": (
         "西夏区社会管理综合执法试点 — {total} 个单位",
         "Xixia District comprehensive law-enforcement pilot — {total} units",

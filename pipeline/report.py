@@ -415,11 +415,9 @@ def render_site(data: ReportData, lang: str) -> dict[str, str]:
     """Every page as HTML text, by file name; plotly.js is loaded from the file beside them."""
     env = _environment()
     template = env.get_template("page.html")
-    if len(data.units) == 1:
-        code, name = data.units[0]
-        unit_scope = i18n.text("unit_caption", lang).format(unit=i18n.unit_name(code, name, lang))
-    else:
-        unit_scope = ""
+    # One unit (--unit): the heading and the scope name it, rather than a comparison of units.
+    one_unit = i18n.unit_name(*data.units[0], lang) if len(data.units) == 1 else ""
+    unit_scope = i18n.text("unit_caption", lang).format(unit=one_unit) if one_unit else ""
     scope = i18n.text("range_caption", lang).format(
         start=_iso(data.date_from), end=_iso(data.date_to)
     )
@@ -431,17 +429,22 @@ def render_site(data: ReportData, lang: str) -> dict[str, str]:
         )
     if unit_scope:
         scope += "；" + unit_scope if lang == "zh" else "; " + unit_scope
-    title = (
-        i18n.text("title_many", lang).format(total=f"{data.unit_count:,}")
-        if data.bounded
-        else i18n.text("title", lang)
-    )
+    if one_unit:
+        title = i18n.text("title_one", lang).format(unit=one_unit)
+    elif data.bounded:
+        title = i18n.text("title_many", lang).format(total=f"{data.unit_count:,}")
+    else:
+        title = i18n.text("title", lang)
+    site_title = i18n.text("site_title", lang)
     pages = {}
     for filename, nav_key in PAGES:
+        # The overview's heading already names the pilot; other pages add it to their own.
+        heading = title if filename == "index.html" else i18n.text(nav_key, lang)
         pages[filename] = template.render(
             html_lang="zh-CN" if lang == "zh" else "en",
-            site_title=i18n.text("site_title", lang),
-            page_title=title if filename == "index.html" else i18n.text(nav_key, lang),
+            site_title=site_title,
+            document_title=heading if filename == "index.html" else f"{heading} — {site_title}",
+            page_title=heading,
             font_stack=FONT_STACK,
             plotly_js=PLOTLY_JS,
             nav=[

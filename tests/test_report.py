@@ -335,3 +335,28 @@ def test_ledger_and_status_labels():
     # A value this version does not know is shown as it is rather than hidden.
     assert i18n.ledger_name("fines", "zh") == "fines"
     assert i18n.file_status("archived", "en") == "archived"
+
+
+def test_page_titles_name_the_pilot_once(site):
+    html = (site / "index.html").read_text(encoding="utf-8")
+    assert "<title>西夏区社会管理综合执法试点 — 三个试点单位对比</title>" in html
+    cases = (site / "cases.html").read_text(encoding="utf-8")
+    assert "<title>案件与执法 — 西夏区社会管理综合执法试点</title>" in cases
+    assert "<h1>案件与执法</h1>" in cases
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "compared"),
+    [
+        ("zh", "西夏区社会管理综合执法试点 — 兴泾镇", "三个试点单位"),
+        ("en", "Xixia District comprehensive law-enforcement pilot — Xingjing Town", "three"),
+    ],
+)
+def test_a_one_unit_report_is_titled_for_its_unit(
+    built_settings, tmp_path, lang, heading, compared
+):
+    report.write_report(built_settings, out_dir=tmp_path, lang=lang, unit="XJ")
+    html = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert f"<h1>{heading}</h1>" in html
+    assert f"<title>{heading}</title>" in html
+    assert compared not in html
