@@ -16,7 +16,8 @@
             items.item_name,
             items.category_code,
             items.category,
-            items.delegating_dept
+            items.delegating_dept,
+            items.delegating_dept_code
         from unit_periods
         cross join {{ pilot_ref('dim_items') }} as items
 
@@ -42,6 +43,7 @@
             unit_period_items.category_code,
             unit_period_items.category,
             unit_period_items.delegating_dept,
+            unit_period_items.delegating_dept_code,
             coalesce(item_totals.cases_found, 0) as cases_found
         from unit_period_items
         left join item_totals

@@ -350,18 +350,21 @@ def unit_name(unit_code: str, name_zh: str, lang: str = "zh") -> str:
     return name_zh
 
 
-def category_name(code: str, name_zh: str | None, lang: str = "zh") -> str:
+def _named(code: str | None, name_zh: str | None, names_en: dict[str, str], lang: str) -> str:
+    # In English, a code without an English name shows its Chinese name: better than a bare code.
+    if check_lang(lang) == "en" and code in names_en:
+        return names_en[code]
+    return name_zh or code or ""
+
+
+def category_name(code: str | None, name_zh: str | None, lang: str = "zh") -> str:
     """A catalogue category's display name: Chinese from the data, or its English name."""
-    if check_lang(lang) == "en":
-        return CATEGORIES_EN.get(code, code)
-    return name_zh or code
+    return _named(code, name_zh, CATEGORIES_EN, lang)
 
 
-def department_name(code: str, name_zh: str | None, lang: str = "zh") -> str:
+def department_name(code: str | None, name_zh: str | None, lang: str = "zh") -> str:
     """A department's display name: Chinese from the data, or its English name."""
-    if check_lang(lang) == "en":
-        return DEPARTMENTS_EN.get(code, code)
-    return name_zh or code
+    return _named(code, name_zh, DEPARTMENTS_EN, lang)
 
 
 def ledger_name(ledger: str | None, lang: str = "zh") -> str:

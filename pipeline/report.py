@@ -370,13 +370,16 @@ def catalogue_page(data: ReportData, lang: str) -> list[dict]:
     rows = []
     for item in items:
         counts = [at[(item["item_code"], c)]["cases_found"] for c, _ in table_units]
-        name = item["item_code"] if lang == "en" else f"{item['item_code']} {item['item_name']}"
         rows.append(
             Row(
                 [
-                    Cell(name, head=True),
+                    Cell(charts.item_label(item["item_code"], item["item_name"]), head=True),
                     Cell(i18n.category_name(item["category_code"], item["category"], lang)),
-                    Cell("" if lang == "en" else item["delegating_dept"] or ""),
+                    Cell(
+                        i18n.department_name(
+                            item["delegating_dept_code"], item["delegating_dept"], lang
+                        )
+                    ),
                 ]
                 + [Cell(_number(n, "cases_found"), "num") for n in counts],
                 muted=not any(counts),

@@ -75,6 +75,12 @@ def _e(value: Any) -> str:
     return escape(str(value))
 
 
+def item_label(code: str, name: str | None) -> str:
+    """A catalogue item as code and name; the catalogue names items in Chinese only, and a
+    Chinese name on the English site says more than a bare code."""
+    return f"{code} {name}" if name else code
+
+
 def unit_label(code: str, name: str, lang: str) -> str:
     return _e(i18n.unit_name(code, name, lang))
 
@@ -765,7 +771,7 @@ def catalogue_figure(data, lang: str, table_units: Sequence[tuple[str, str]]) ->
             items.append((r["item_code"], r["item_name"]))
     at = {(r["item_code"], r["unit_code"]): r["cases_found"] for r in data.items}
     x = [unit_label(c, n, lang) for c, n in table_units]
-    y = [_e(code if lang == "en" else f"{code} {name}") for code, name in items]
+    y = [_e(item_label(code, name)) for code, name in items]
     measure = i18n.metric_unit("cases_found", lang)
     z = [[at.get((code, u), 0) for u, _ in table_units] for code, _ in items]
     fig = _figure(
@@ -786,6 +792,6 @@ def catalogue_figure(data, lang: str, table_units: Sequence[tuple[str, str]]) ->
     fig.update_xaxes(title_text=_e(i18n.text("unit_of_measure", lang)), side="top")
     title = i18n.text("catalogue_title", lang) + f" ({measure})"
     _finish(fig, title, 160 + 22 * len(y), top=140)
-    fig.update_layout(margin={"l": 260 if lang == "zh" else 80})
+    fig.update_layout(margin={"l": 260})
     columns = ["unit_code", "item_code", "category_code", "cases_found"]
     return Chart("catalogue", title, fig, columns, [[r[c] for c in columns] for r in data.items])

@@ -311,7 +311,8 @@ def read_report_data(
         items = _select(
             con,
             "select unit_code, item_code, item_name, category_code, category, "
-            "delegating_dept, cases_found from reporting.items_between(?, ?) "
+            "delegating_dept, delegating_dept_code, cases_found "
+            "from reporting.items_between(?, ?) "
             f"where unit_code in ({marks}) order by item_code, unit_code = ?, unit_code",
             [d_from, d_to, *table_codes, ALL_UNITS_CODE],
             "reporting.rpt_items_unit_period",

@@ -360,3 +360,49 @@ def test_a_one_unit_report_is_titled_for_its_unit(
     assert f"<h1>{heading}</h1>" in html
     assert f"<title>{heading}</title>" in html
     assert compared not in html
+
+
+def _catalogue_rows(html: str) -> dict[str, list[str]]:
+    """Item code -> [item cell, category, delegating department] of the catalogue table."""
+    rows = re.findall(
+        r"<tr[^>]*><th>([A-Z]{2}\d{2})([^<]*)</th><td>([^<]*)</td><td>([^<]*)</td>", html
+    )
+    return {code: [code + rest, category, dept] for code, rest, category, dept in rows}
+
+
+def test_english_catalogue_names_items_and_departments(built_settings, tmp_path):
+    report.write_report(built_settings, out_dir=tmp_path, lang="en")
+    rows = _catalogue_rows((tmp_path / "catalogue.html").read_text(encoding="utf-8"))
+    # No English item names exist: the Chinese name beats a bare code.
+    assert rows["GT01"] == [
+        "GT01 乡村规划区内未取得或未按乡村建设规划许可证建设",
+        "Planning, building and land",
+        "Planning Bureau",
+    ]
+    assert rows["SR01"][2] == "Urban Management Bureau"
+    assert rows["ZA01"][2] == "Public Security Sub-bureau"
+    # Every item the catalogue gives a department shows it; disputes have none.
+    assert {code for code, row in rows.items() if not row[2]} == {c for c in rows if c[:2] == "JF"}
+    chart = report.charts.catalogue_figure(
+        read_report_data(built_settings), "en", [("XHY", "西花园路街道办事处")]
+    )
+    assert "GT01 乡村规划区内未取得或未按乡村建设规划许可证建设" in chart.figure.data[0].y
+
+
+def test_department_and_category_fall_back_to_chinese_in_english():
+    from pipeline import i18n
+
+    assert i18n.department_name("GH", "规划局", "en") == "Planning Bureau"
+    assert i18n.department_name(None, "新设局", "en") == "新设局"
+    assert i18n.department_name("XX", "新设局", "en") == "新设局"
+    assert i18n.category_name("XX", "新类别", "en") == "新类别"
+    assert i18n.department_name(None, None, "en") == ""
+
+
+def test_chinese_catalogue_is_unchanged(site):
+    rows = _catalogue_rows((site / "catalogue.html").read_text(encoding="utf-8"))
+    assert rows["GT01"] == [
+        "GT01 乡村规划区内未取得或未按乡村建设规划许可证建设",
+        "规划建设与土地",
+        "规划局",
+    ]
