@@ -26,6 +26,39 @@ def code_cells(path: Path) -> list:
     return [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"]
 
 
+def remote_sources(html: str) -> list[str]:
+    """Addresses on the web that a script or link element of `html` would load."""
+    return re.findall(
+        r"<(?:script|link)\b[^>]*\b(?:src|href)=[\"']?((?:https?:)?//[^\"' >]+)", html
+    )
+
+
+def test_remote_sources_are_found():
+    cdn = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/3.2.2/es5/tex-svg.min.js"
+    assert remote_sources(f'<script src="{cdn}"></script>') == [cdn]
+    assert remote_sources('<link rel="stylesheet" href="//cdn.example/x.css">') == [
+        "//cdn.example/x.css"
+    ]
+    assert remote_sources('<script>var u = "https://plot.ly";</script><a href="https://x">') == []
+
+
+def test_the_offline_renderer_adds_no_web_script():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from pipeline.notebook import OFFLINE_RENDERER, use_offline_figures
+
+    before = pio.renderers.default
+    try:
+        use_offline_figures()
+        assert pio.renderers.default == f"plotly_mimetype+{OFFLINE_RENDERER}"
+        bundle = pio.renderers[OFFLINE_RENDERER].to_mimebundle(go.Figure(go.Bar(y=[1])).to_dict())
+    finally:
+        pio.renderers.default = before
+    assert 'class="plotly-graph-div"' in bundle["text/html"]
+    assert remote_sources(bundle["text/html"]) == []
+
+
 def test_the_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == EXPECTED
 
@@ -105,5 +138,10 @@ def test_notebook_runs_top_to_bottom(path, demo_warehouse, monkeypatch):
     assert errors == []
     shown = [o for c in notebook.cells if c.cell_type == "code" for o in c.outputs]
     assert any("application/vnd.plotly.v1+json" in o.get("data", {}) for o in shown)
+    # Offline: nothing a figure shows loads a script or a stylesheet from the web (plotly's
+    # notebook renderer adds MathJax from a CDN unless told not to).
+    html = [o["data"]["text/html"] for o in shown if "text/html" in o.get("data", {})]
+    assert html, "no figure rendered as HTML"
+    assert [u for h in html for u in remote_sources(h)] == []
     # No name, ID number or phone of the demo's parties in anything the notebook shows.
     assert leaks(json.dumps(shown, ensure_ascii=False), demo_personal_values()) == []
