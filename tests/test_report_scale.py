@@ -238,8 +238,13 @@ def test_tables_and_captions_name_the_bound(many, tmp_path):
         "统计区间：2011-08-01 至 2011-10-14；前 12 个单位（共 40 个，按区间内“发现案件”排序）"
         "及全部试点单位合计；各单位的完整数据请用 `pilot export` 导出"
     ) in index
-    # Changes and totals: metric, measure, twelve units and the total.
-    assert [cols for cols, _ in _tables(index)] == [2 + MAX_UNITS + 1] * 2
+    # Totals: metric, measure, twelve units and the total. The days before this range lie
+    # before the pilot, so there is no table of changes; a range after its first month has one.
+    assert [cols for cols, _ in _tables(index)] == [2 + MAX_UNITS + 1]
+    later = report.write_report(
+        many, out_dir=tmp_path / "later", date_from="2011-09-15", date_to="2011-10-14"
+    ).read_text(encoding="utf-8")
+    assert [cols for cols, _ in _tables(later)] == [2 + MAX_UNITS + 1] * 2
     catalogue = (site / "catalogue.html").read_text(encoding="utf-8")
     assert [cols for cols, _ in _tables(catalogue)] == [3 + MAX_UNITS + 1]
     assert "模拟01镇" not in index + catalogue  # S01 finds 2 a month: not in the top twelve
