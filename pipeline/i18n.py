@@ -156,6 +156,13 @@ TEXT: dict[str, tuple[str, str]] = {
             "month before; vertical lines are dated events."
         ),
     ),
+    "chart_without_rows": (
+        "{title}：所选区间内没有可绘制的数据（逐周、逐月的图只画区间内完整的周和月），数字见区间汇总。",
+        (
+            "{title}: nothing to draw in the range (weekly and monthly charts draw only the "
+            "whole weeks and months inside it); the totals for the range give its figures."
+        ),
+    ),
     "week": ("周（起始日）", "Week (starting)"),
     "date": ("日期", "Date"),
     "hover_z": ("与上月比 z = {z}", "z against previous month = {z}"),

@@ -168,7 +168,15 @@ def _section(heading: str, blocks: list[dict], caption: str = "") -> dict:
 
 
 def _charts(items: list[Chart | None], lang: str) -> list[dict]:
-    return [chart_block(c, lang) for c in items if c is not None]
+    """Each chart, or a note where it has no rows: weekly and monthly charts draw only the
+    whole weeks and months inside the range, and a short range may hold none."""
+    return [
+        chart_block(c, lang)
+        if c.rows
+        else {"kind": "note", "text": i18n.text("chart_without_rows", lang).format(title=c.title)}
+        for c in items
+        if c is not None
+    ]
 
 
 def overview_page(data: ReportData, lang: str) -> list[dict]:

@@ -406,3 +406,17 @@ def test_chinese_catalogue_is_unchanged(site):
         "规划建设与土地",
         "规划局",
     ]
+
+
+def test_a_range_holding_no_whole_month_says_so_instead_of_an_empty_chart(built_settings, tmp_path):
+    index = report.write_report(
+        built_settings, out_dir=tmp_path, date_from="2011-09-03", date_to="2011-09-20"
+    )
+    html = index.read_text(encoding="utf-8")
+    assert 'id="chart-monthly"' not in html
+    assert (
+        "各单位逐月数量：所选区间内没有可绘制的数据（逐周、逐月的图只画区间内完整的周和月），数字见区间汇总。"
+    ) in html
+    # The weeks inside the range are still drawn.
+    patrols = (index.parent / "patrols.html").read_text(encoding="utf-8")
+    assert 'class="plotly-graph-div"' in patrols
