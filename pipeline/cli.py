@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import sys
@@ -14,11 +15,29 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Column, Table
 from rich.text import Text
+from typer.core import TyperGroup
 
 from .errors import PilotError, refuse_to_overwrite
 from .settings import Settings
 
+
+class _Group(TyperGroup):
+    """pilot's commands: each also takes the options `pilot` takes, after its own name."""
+
+    def __init__(self, **attrs) -> None:
+        super().__init__(**attrs)
+        for command in self.commands.values():
+            for option in self.params:
+                # A copy of `pilot`'s own option: its name, help and type; its callback applies
+                # it on top of the one given before the command (main_options has run by then).
+                after = copy.copy(option)
+                after.expose_value = False
+                after.callback = _AFTER_COMMAND[option.name]
+                command.params.append(after)
+
+
 app = typer.Typer(
+    cls=_Group,
     help="pilot: 西夏区社会管理综合执法试点的台账入库、指标、报告与导出。\n\n"
     "Ledgers -> DuckDB warehouse -> dbt metrics -> reports, summaries and exports.",
     no_args_is_help=True,
@@ -105,6 +124,32 @@ def main_options(
 ) -> None:
     state.settings = Settings.from_env(warehouse)
     state.quiet = quiet
+
+
+def _warehouse_after_command(ctx: typer.Context, param, value: Path | None) -> None:
+    """`pilot CMD --warehouse W`: as `pilot --warehouse W CMD`; two different files are refused."""
+    if value is None:
+        return
+    before = ctx.parent.params.get("warehouse") if ctx.parent else None
+    chosen = Settings.from_env(value)
+    # Neither wins: one of them would be read or written without the user having meant it.
+    if before is not None and Settings.from_env(before).warehouse != chosen.warehouse:
+        raise typer.BadParameter(
+            f"命令前后给了两个不同的仓库文件 / two different warehouses: {before} before the "
+            f"command, {value} after it",
+            ctx=ctx,
+            param=param,
+        )
+    state.settings = chosen
+
+
+def _quiet_after_command(ctx: typer.Context, param, value: bool) -> None:
+    """`pilot CMD --quiet`: as `pilot --quiet CMD`."""
+    if value:
+        state.quiet = True
+
+
+_AFTER_COMMAND = {"warehouse": _warehouse_after_command, "quiet": _quiet_after_command}
 
 
 def _progress() -> Progress:

@@ -27,14 +27,20 @@ MISSING_COLUMN = (
 )
 
 
-def pilot(tmp_path: Path, *args: str, columns: int | None = 1000) -> subprocess.CompletedProcess:
-    """Run pilot on a warehouse in tmp_path; a wide COLUMNS keeps long messages on one line."""
+def pilot(
+    tmp_path: Path, *args: str, columns: int | None = 1000, warehouse_first: bool = True
+) -> subprocess.CompletedProcess:
+    """Run pilot on a warehouse in tmp_path; a wide COLUMNS keeps long messages on one line.
+
+    warehouse_first=False runs the arguments as given, naming no warehouse before them.
+    """
     env = {k: v for k, v in os.environ.items() if k not in ("PILOT_WAREHOUSE", "COLUMNS")}
     env["PILOT_SECRET_FILE"] = str(tmp_path / "secret.key")
     if columns:
         env["COLUMNS"] = str(columns)
+    first = ["--warehouse", str(tmp_path / "w.duckdb")] if warehouse_first else []
     return subprocess.run(
-        [str(PILOT), "--warehouse", str(tmp_path / "w.duckdb"), *args],
+        [str(PILOT), *first, *args],
         check=False,
         capture_output=True,
         text=True,
@@ -524,3 +530,67 @@ def test_an_unexpected_error_is_status_1_and_2_stays_for_usage_mistakes(monkeypa
         "内部错误 / internal error: ValueError: something unforeseen\n"
         "提示 / hint: set PILOT_DEBUG=1 to see the traceback, and report it\n"
     )
+
+
+def test_every_command_lists_warehouse_and_quiet_in_its_help(tmp_path):
+    for command in sorted(COMMANDS):
+        result = pilot(tmp_path, command, "--help")
+        assert result.returncode == 0, (command, result.stderr)
+        for option in ("--warehouse", "--quiet"):
+            assert option in result.stdout, (command, option)
+
+
+def test_warehouse_and_quiet_after_the_command_mean_what_they_mean_before_it(tmp_path):
+    ledger = str(fixture("cases", "valid", "utf8.csv"))
+    after = tmp_path / "after.duckdb"
+    result = pilot(
+        tmp_path, "ingest", ledger, "--warehouse", str(after), "--quiet", warehouse_first=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert after.exists() and not (tmp_path / "w.duckdb").exists()
+    # -q too, and the same file named in both places is no contradiction.
+    result = pilot(tmp_path, "ingest", ledger, "--warehouse", str(tmp_path / "w.duckdb"), "-q")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    for args in (
+        ("status", "--format", "json", "--warehouse", str(after)),
+        ("export", "metrics", "--warehouse", str(after)),
+        ("run", "--warehouse", str(after), "--out", str(after)),
+    ):
+        result = pilot(tmp_path, *args, warehouse_first=False)
+        assert result.returncode != 2 and "No such option" not in result.stderr, (args, result)
+    status = pilot(
+        tmp_path, "status", "--format", "json", "--warehouse", str(after), warehouse_first=False
+    )
+    assert json.loads(status.stdout)["warehouse"] == str(after)
+
+
+def test_warehouse_after_the_command_beats_the_environment(tmp_path):
+    env = {**os.environ, "PILOT_WAREHOUSE": str(tmp_path / "env.duckdb")}
+    result = subprocess.run(
+        [str(PILOT), "status", "--format", "json", "--warehouse", str(tmp_path / "w.duckdb")],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["warehouse"] == str(tmp_path / "w.duckdb")
+
+
+def test_two_different_warehouses_before_and_after_the_command_are_refused(tmp_path):
+    other = tmp_path / "other.duckdb"
+    result = pilot(
+        tmp_path, "ingest", str(fixture("cases", "valid", "utf8.csv")), "--warehouse", str(other)
+    )
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        "Usage: pilot ingest [OPTIONS] {paths}...\n"
+        "Try 'pilot ingest --help' for help.\n"
+        "\n"
+        f"Error: Invalid value for '--warehouse': 命令前后给了两个不同的仓库文件 / two different "
+        f"warehouses: {tmp_path / 'w.duckdb'} before the command, {other} after it\n"
+        "错误：参数取值无效 --warehouse（用法见上；加 --help 查看帮助）\n"
+    )
+    assert not (tmp_path / "w.duckdb").exists() and not other.exists()

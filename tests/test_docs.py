@@ -30,3 +30,11 @@ def test_readme_starts_with_the_two_commands():
 def test_every_command_has_help_text():
     for name, command in get_command(app).commands.items():
         assert command.help, name
+
+
+def test_every_command_takes_warehouse_and_quiet_as_the_readme_says():
+    assert "Every command takes `--warehouse PATH`" in README
+    assert "and `--quiet`,\nbefore or after its name" in README
+    for name, command in get_command(app).commands.items():
+        options = {opt for param in command.params for opt in param.opts}
+        assert {"--warehouse", "--quiet", "-q"} <= options, name
