@@ -119,7 +119,7 @@ def main_options(
         ),
     ] = None,
     quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="不显示进度 / no progress output")
+        bool, typer.Option("--quiet", "-q", help="只显示错误 / print errors only, no progress")
     ] = False,
 ) -> None:
     state.settings = Settings.from_env(warehouse)
@@ -150,6 +150,12 @@ def _quiet_after_command(ctx: typer.Context, param, value: bool) -> None:
 
 
 _AFTER_COMMAND = {"warehouse": _warehouse_after_command, "quiet": _quiet_after_command}
+
+
+def _say(message: str, console: Console = out) -> None:
+    """A note on what a command did or is doing: not with --quiet, which prints errors only."""
+    if not state.quiet:
+        console.print(message, markup=False, highlight=False)
 
 
 def _progress() -> Progress:
@@ -218,12 +224,11 @@ def _ingest(paths: list[Path], command: str) -> bool:
     if not state.quiet:
         err.print(table)
     for f in result.files:
-        if f.supersedes and not state.quiet:
-            err.print(
+        if f.supersedes:
+            _say(
                 f"{f.path.name}: 替换上一版本，撤下其 {f.withdrawn} 行 / replaces its earlier "
                 f"version: {f.withdrawn} row(s) withdrawn, {f.total('rows_loaded')} loaded",
-                markup=False,
-                highlight=False,
+                err,
             )
     for f in result.files:
         unused = _columns_not_used(f)
@@ -241,10 +246,11 @@ def _ingest(paths: list[Path], command: str) -> bool:
         if f.hint:
             err.print(f"提示 / hint: {f.hint}", markup=False, highlight=False)
     quarantined = sum(f.total("rows_quarantined") for f in result.files)
-    if quarantined and not state.quiet:
-        err.print(
+    if quarantined:
+        _say(
             f"{quarantined} 行被隔离，详见 `pilot quality` / {quarantined} row(s) quarantined: "
-            "see `pilot quality`"
+            "see `pilot quality`",
+            err,
         )
     return not result.failed
 
@@ -265,10 +271,10 @@ def _columns_not_used(report) -> list[tuple[str, str | None]]:
 
 
 def _say_waiting() -> None:
-    err.print(
+    _say(
         "另一个 pilot 进程正在写入仓库，等待中… / another pilot command is writing the "
         "warehouse, waiting…",
-        markup=False,
+        err,
     )
 
 
@@ -306,7 +312,7 @@ def run(
     ok = _ingest(paths or [state.settings.demo_dir], "run")
     _build()
     index = write_report(state.settings, out_dir=out_dir, lang=lang.value)
-    out.print(f"报告 / report: {index}")
+    _say(f"报告 / report: {index}")
     if not ok:
         raise typer.Exit(1)
 
@@ -329,8 +335,7 @@ def ingest_command(
 def build_command() -> None:
     """加载参考表并运行 dbt build / load reference tables and run dbt build (models and tests)."""
     _build()
-    if not state.quiet:
-        err.print("构建完成 / build passed")
+    _say("构建完成 / build passed", err)
 
 
 @app.command()
@@ -360,7 +365,7 @@ def report(
         date_to=date_to,
         unit=unit,
     )
-    out.print(f"报告 / report: {index}")
+    _say(f"报告 / report: {index}")
 
 
 @app.command()
@@ -412,7 +417,7 @@ def export(
         out=out_file,
     )
     if isinstance(result, Path):
-        err.print(f"已导出 / written: {result}")
+        _say(f"已导出 / written: {result}", err)
     else:
         sys.stdout.write(result)
 
@@ -455,10 +460,10 @@ def quality(
             sys.stdout.write(text)
         else:
             out_file.write_text(text, encoding="utf-8")
-            out.print(f"已写出 / wrote {out_file}", markup=False, highlight=False)
+            _say(f"已写出 / wrote {out_file}")
         return
     if fmt is QualityFormat.xlsx:
-        out.print(f"已写出 / wrote {write_workbook(data, out_file)}")
+        _say(f"已写出 / wrote {write_workbook(data, out_file)}")
         return
     if not data["files"]:
         out.print("尚未入库任何文件 / no file ingested yet")
@@ -612,7 +617,7 @@ def summary(
         out=out_file,
         template_dir=template,
     )
-    out.print(f"工作经验材料 / summary: {path}", markup=False, highlight=False)
+    _say(f"工作经验材料 / summary: {path}")
 
 
 @app.command()
@@ -650,12 +655,10 @@ def demo(
 
         target = out_dir or Path("scaled")
         scaled = generate_scaled(target, units=units, years=years, seed=seed)
-        out.print(
+        _say(
             f"已生成 {len(scaled.files)} 个模拟台账（案件 {scaled.cases} 行，巡查 {scaled.patrols} 行，"
             f"活动 {scaled.outputs} 行）/ wrote {len(scaled.files)} scaled ledgers to "
-            f"{target / 'ledgers'}, their reference tables to {scaled.reference_dir}",
-            markup=False,
-            highlight=False,
+            f"{target / 'ledgers'}, their reference tables to {scaled.reference_dir}"
         )
         return
     target = out_dir or state.settings.demo_dir
@@ -664,7 +667,7 @@ def demo(
     if Path(target).resolve() != state.settings.demo_dir.resolve() and not force:
         refuse_to_overwrite(demo_paths(target), "the demo ledgers")
     files = generate_demo(target, seed=seed)
-    out.print(
+    _say(
         f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
         f"{out_dir or state.settings.demo_dir}"
     )
@@ -690,10 +693,7 @@ def templates(
     from .clerk_templates import write_templates
 
     files = write_templates(state.settings, out_dir, unit=unit, overwrite=force)
-    out.print(
-        f"已生成 {len(files)} 个台账模板 / wrote {len(files)} ledger templates to {out_dir}",
-        soft_wrap=True,
-    )
+    _say(f"已生成 {len(files)} 个台账模板 / wrote {len(files)} ledger templates to {out_dir}")
 
 
 def _usage_errors() -> tuple[type[Exception], ...]:

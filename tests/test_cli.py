@@ -594,3 +594,84 @@ def test_two_different_warehouses_before_and_after_the_command_are_refused(tmp_p
         "错误：参数取值无效 --warehouse（用法见上；加 --help 查看帮助）\n"
     )
     assert not (tmp_path / "w.duckdb").exists() and not other.exists()
+
+
+def test_quiet_export_prints_the_data_asked_for_and_no_note(tmp_path):
+    from test_export import build_warehouse
+
+    build_warehouse(tmp_path / "w.duckdb")
+    told = tmp_path / "产出.csv"
+    result = pilot(tmp_path, "export", "outputs", "--out", str(told))
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        "",
+        f"已导出 / written: {told}\n",
+    )
+    quiet = tmp_path / "产出_quiet.csv"
+    result = pilot(tmp_path, "export", "outputs", "--out", str(quiet), "--quiet")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert quiet.read_bytes() == told.read_bytes()
+    # Without --out the export is the output: --quiet does not silence it.
+    result = pilot(tmp_path, "--quiet", "export", "outputs", "--format", "json")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert json.loads(result.stdout)[0]["unit_code"] == "XHY"
+
+
+def test_quiet_quality_and_status_print_the_tables_asked_for_and_no_note(tmp_path):
+    result = pilot(
+        tmp_path, "--quiet", "ingest", str(fixture("cases", "invalid", "unknown_unit.csv"))
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    for args in (
+        ("quality", "--format", "json", "--out", str(tmp_path / "q.json")),
+        ("quality", "--out", str(tmp_path / "q.xlsx")),
+    ):
+        result = pilot(tmp_path, *args, "--quiet")
+        assert (result.returncode, result.stdout, result.stderr) == (0, "", ""), args
+    assert json.loads((tmp_path / "q.json").read_text(encoding="utf-8"))["files"]
+    assert (tmp_path / "q.xlsx").exists()
+    result = pilot(tmp_path, "quality", "--quiet")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "unknown_unit.csv  [loaded]  cases  读取 2，入库 1，隔离 1，跳过 0\n" in result.stdout
+    result = pilot(tmp_path, "status", "--quiet")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.startswith(f"仓库 / warehouse: {tmp_path / 'w.duckdb'}\n")
+
+
+def test_quiet_demo_and_templates_write_their_files_and_print_nothing(tmp_path):
+    result = pilot(tmp_path, "demo", str(tmp_path / "demo"), "--quiet")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert len(list((tmp_path / "demo").iterdir())) == 9
+    result = pilot(tmp_path, "--quiet", "templates", str(tmp_path / "templates"))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert len(list((tmp_path / "templates").iterdir())) == 3
+
+
+def test_quiet_report_and_summary_write_their_files_and_print_nothing(built_warehouse, tmp_path):
+    warehouse = ("--warehouse", str(built_warehouse))
+    site = tmp_path / "site"
+    result = pilot(tmp_path, "report", *warehouse, "--out", str(site), warehouse_first=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"报告 / report: {site / 'index.html'}\n",
+        "",
+    )
+    quiet_site = tmp_path / "quiet_site"
+    result = pilot(
+        tmp_path, "report", *warehouse, "--out", str(quiet_site), "-q", warehouse_first=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert (quiet_site / "index.html").exists()
+    told = tmp_path / "s.md"
+    result = pilot(tmp_path, "summary", *warehouse, "--out", str(told), warehouse_first=False)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        0,
+        f"工作经验材料 / summary: {told}\n",
+        "",
+    )
+    quiet = tmp_path / "quiet" / "s.md"  # the same name: the text links to s_files/
+    result = pilot(
+        tmp_path, "summary", *warehouse, "--out", str(quiet), "--quiet", warehouse_first=False
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert quiet.read_text(encoding="utf-8") == told.read_text(encoding="utf-8")

@@ -33,8 +33,9 @@ def test_every_command_has_help_text():
 
 
 def test_every_command_takes_warehouse_and_quiet_as_the_readme_says():
-    assert "Every command takes `--warehouse PATH`" in README
-    assert "and `--quiet`,\nbefore or after its name" in README
+    text = " ".join(README.split())
+    assert "Every command takes `--warehouse PATH`" in text
+    assert "and `--quiet`, before or after its name" in text
     for name, command in get_command(app).commands.items():
         options = {opt for param in command.params for opt in param.opts}
         assert {"--warehouse", "--quiet", "-q"} <= options, name

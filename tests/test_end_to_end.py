@@ -61,9 +61,9 @@ def export(tmp: Path, what: str) -> list[dict]:
     return json.loads(result.stdout)
 
 
-def test_run_prints_where_the_report_is(demo_run):
+def test_a_quiet_run_writes_the_report_and_prints_nothing(demo_run):
     tmp, result = demo_run
-    assert result.stdout.strip() == f"报告 / report: {tmp / 'reports' / 'index.html'}"
+    assert (result.stdout, result.stderr) == ("", "")
     html = (tmp / "reports" / "index.html").read_text(encoding="utf-8")
     assert (tmp / "reports" / "plotly.min.js").stat().st_size > 1_000_000
     assert not re.search(r"<script[^>]+src=\"https?:", html)
@@ -122,6 +122,7 @@ def test_second_run_ingests_nothing_and_gives_the_same_figures(demo_run):
     result = pilot(tmp, "run", "--out", str(tmp / "reports"))
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("unchanged") == 9
+    assert result.stdout == f"报告 / report: {tmp / 'reports' / 'index.html'}\n"
     assert export(tmp, "metrics") == before
 
 

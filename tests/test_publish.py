@@ -134,7 +134,15 @@ def hold_lock(tmp: Path, seconds: float) -> subprocess.Popen:
 def test_a_second_writer_waits_then_proceeds(tmp_path):
     holder = hold_lock(tmp_path, 8)
     try:
-        result = pilot(tmp_path, "ingest", str(DEMO))
+        # Not --quiet, which prints errors only: the note that it waits is the evidence here.
+        result = subprocess.run(
+            [*PILOT, "--warehouse", str(tmp_path / "wh.duckdb"), "ingest", str(DEMO)],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=env_for(tmp_path),
+            cwd=PROJECT_ROOT,
+        )
     finally:
         holder.kill()
         holder.wait()
@@ -161,6 +169,22 @@ def test_a_second_writer_gives_up_with_a_clear_message(tmp_path):
     assert result.stderr == (
         "另一个 pilot 进程正在写入仓库，等待中… / another pilot command is writing the "
         "warehouse, waiting…\n"
+        f"错误 / error: 仓库正忙：另一个 pilot 进程正在写入 / warehouse busy: another pilot "
+        f"command is writing {tmp_path / 'wh.duckdb'}\n"
+        "提示 / hint: wait for it to finish and try again (waited 1 s; set PILOT_LOCK_WAIT to "
+        "wait longer)\n"
+    )
+
+
+def test_a_quiet_second_writer_says_only_that_it_gave_up(tmp_path):
+    holder = hold_lock(tmp_path, 60)
+    try:
+        result = pilot(tmp_path, "ingest", str(DEMO), PILOT_LOCK_WAIT="1")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
         f"错误 / error: 仓库正忙：另一个 pilot 进程正在写入 / warehouse busy: another pilot "
         f"command is writing {tmp_path / 'wh.duckdb'}\n"
         "提示 / hint: wait for it to finish and try again (waited 1 s; set PILOT_LOCK_WAIT to "
