@@ -232,14 +232,13 @@ def _ingest(paths: list[Path], command: str) -> bool:
             )
     for f in result.files:
         unused = _columns_not_used(f)
-        if unused and not state.quiet:
+        if unused:
             zh = "、".join(f"{n}（应为 {m}？）" if m else n for n, m in unused)
             en = ", ".join(f"{n} (meant {m}?)" if m else n for n, m in unused)
-            err.print(
+            _say(
                 f"{f.path.name}: 未识别的列 {zh}，其数据不计入指标 / columns not in the contract, "
                 f"their data used by no metric: {en}",
-                markup=False,
-                highlight=False,
+                err,
             )
     for f in result.failed:
         err.print(f"错误 / error: {f.error}", markup=False, highlight=False)
