@@ -603,7 +603,7 @@ def summary(
     ] = None,
 ) -> None:
     """工作经验材料：数字取自报表模型，逐项可查 / work-experience summary, every figure traced."""
-    from .summary import write_summary
+    from .summary import cjk_font, write_summary
 
     fmt = _format_for(fmt, out_file, SummaryFormat, SummaryFormat.docx)
     path = write_summary(
@@ -617,6 +617,14 @@ def summary(
         template_dir=template,
     )
     _say(f"工作经验材料 / summary: {path}")
+    if lang.value == "zh" and cjk_font() is None:
+        # The text is Chinese either way; without a font for it, the charts' labels are not.
+        _say(
+            "提示 / note: 本机没有中文字体，图中的文字改用英文（可安装 Noto Sans CJK SC 或"
+            "文泉驿微米黑）/ no Chinese font here: the charts' labels are in English (install "
+            "e.g. Noto Sans CJK SC or WenQuanYi Micro Hei)",
+            err,
+        )
 
 
 @app.command()

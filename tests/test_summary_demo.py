@@ -503,6 +503,12 @@ def test_cli_summary(demo_settings, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"工作经验材料 / summary: {out}"
     assert "下发整改通知书34份" in out.read_text(encoding="utf-8")
+    # Charts of a Chinese summary fall back to English labels only where no Chinese font is
+    # installed, and the user is told.
+    from pipeline.summary import cjk_font
+
+    told = "提示 / note: 本机没有中文字体，图中的文字改用英文" in result.stderr
+    assert told == (cjk_font() is None)
     # Without --format, the file's name says which.
     named = tmp_path / "经验材料.html"
     result = run_pilot(tmp_path, demo_settings.warehouse, "summary", "--out", str(named))
