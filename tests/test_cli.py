@@ -25,6 +25,7 @@ MISSING_COLUMN = (
     "错误 / error: missing_required_column.csv: 第 1 行的表头缺少必填列 / "
     "header on row 1 lacks required column(s): 事项编码（item_code）\n"
 )
+ADD_THE_COLUMN = "提示 / hint: add the column with its Chinese header (see the ledger template)\n"
 
 
 def pilot(
@@ -82,7 +83,7 @@ def test_ingest_failed_file_prints_its_message(tmp_path):
         "ingest",
         str(fixture("cases", "invalid", "missing_required_column.csv")),
     )
-    assert result.stderr == MISSING_COLUMN
+    assert result.stderr == MISSING_COLUMN + ADD_THE_COLUMN
 
 
 def test_ingest_failed_file_exits_1(tmp_path):
@@ -93,7 +94,7 @@ def test_ingest_failed_file_exits_1(tmp_path):
         str(fixture("cases", "invalid", "missing_required_column.csv")),
         str(fixture("cases", "valid", "utf8.csv")),
     )
-    assert (result.returncode, result.stderr) == (1, MISSING_COLUMN)
+    assert (result.returncode, result.stderr) == (1, MISSING_COLUMN + ADD_THE_COLUMN)
 
 
 def test_ingest_failed_workbook_message_keeps_the_sheet_name(tmp_path):
@@ -105,7 +106,7 @@ def test_ingest_failed_workbook_message_keeps_the_sheet_name(tmp_path):
     result = pilot(tmp_path, "--quiet", "ingest", str(tmp_path / "bad.xlsx"))
     assert result.stderr == (
         "错误 / error: bad.xlsx [sheet1]: 第 1 行的表头缺少必填列 / "
-        "header on row 1 lacks required column(s): 发现日期（found_date）\n"
+        "header on row 1 lacks required column(s): 发现日期（found_date）\n" + ADD_THE_COLUMN
     )
 
 
@@ -154,7 +155,7 @@ def test_quality_json_structure(tmp_path):
         str(fixture("cases", "invalid", "unknown_unit.csv")),
         str(fixture("cases", "invalid", "missing_required_column.csv")),
     )
-    assert ingest.stderr == MISSING_COLUMN
+    assert ingest.stderr == MISSING_COLUMN + ADD_THE_COLUMN
     result = pilot(tmp_path, "quality", "--format", "json")
     assert (result.returncode, result.stderr) == (0, "")
     data = json.loads(result.stdout)
@@ -664,10 +665,17 @@ def test_quiet_report_and_summary_write_their_files_and_print_nothing(built_ware
     assert (quiet_site / "index.html").exists()
     told = tmp_path / "s.md"
     result = pilot(tmp_path, "summary", *warehouse, "--out", str(told), warehouse_first=False)
+    from pipeline.summary import cjk_font
+
+    no_font = (
+        "提示 / note: 本机没有中文字体，图中的文字改用英文（可安装 Noto Sans CJK SC 或文泉驿微米黑）/ "
+        "no Chinese font here: the charts' labels are in English (install e.g. Noto Sans CJK SC "
+        "or WenQuanYi Micro Hei)\n"
+    )
     assert (result.returncode, result.stdout, result.stderr) == (
         0,
         f"工作经验材料 / summary: {told}\n",
-        "",
+        no_font if cjk_font() is None else "",
     )
     quiet = tmp_path / "quiet" / "s.md"  # the same name: the text links to s_files/
     result = pilot(
