@@ -240,6 +240,16 @@ def _ingest(paths: list[Path], command: str) -> bool:
                 f"their data used by no metric: {en}",
                 err,
             )
+        # A personal column not stored is as meant, unless it is a contract column misnamed
+        # (身份证号码 for 身份证号): then its ID numbers are lost to the repeat-party counts.
+        misnamed = [(n, m) for n, m in _columns_not_used(f, personal=True) if m]
+        if misnamed:
+            zh = "、".join(f"{n}（应为 {m}？）" for n, m in misnamed)
+            en = ", ".join(f"{n} (meant {m}?)" for n, m in misnamed)
+            _say(
+                f"{f.path.name}: 个人信息列 {zh} 未入库 / personal-data columns not stored: {en}",
+                err,
+            )
     for f in result.failed:
         err.print(f"错误 / error: {f.error}", markup=False, highlight=False)
         if f.hint:
@@ -254,16 +264,17 @@ def _ingest(paths: list[Path], command: str) -> bool:
     return not result.failed
 
 
-def _columns_not_used(report) -> list[tuple[str, str | None]]:
-    """A file's unknown columns that were kept (not personal), each with the contract header it
-    resembles, if any."""
+def _columns_not_used(report, personal: bool = False) -> list[tuple[str, str | None]]:
+    """A file's unknown columns, each with the contract header it resembles, if any: those kept
+    in the raw layer, or (`personal`) those not stored because their header names personal
+    data."""
     from .contract import LEDGERS, is_personal_header, similar_header
 
     found: list[tuple[str, str | None]] = []
     for sheet in report.sheets:
         ledger = LEDGERS.get(sheet.ledger) if sheet.ledger else None
         for name in sheet.unknown_columns:
-            if is_personal_header(name) or any(name == n for n, _ in found):
+            if is_personal_header(name) != personal or any(name == n for n, _ in found):
                 continue
             found.append((name, similar_header(ledger, name) if ledger else None))
     return found

@@ -410,6 +410,12 @@ def test_quality_names_sheets_not_read_and_columns_not_stored_or_not_used(tmp_pa
         "其数据不计入指标 / columns not in the contract, their data used by no metric: 备用, "
         "结案时间 (meant 结案日期?), 罚款(元) (meant 罚款金额(元)?)\n"
     ) in result.stderr
+    # A personal column is not stored; one that looks like a contract column is named, as its
+    # ID numbers are then lost to the repeat-party counts.
+    assert (
+        "XHY_案件台账.csv: 个人信息列 身份证（应为 身份证号？） 未入库 / personal-data columns not "
+        "stored: 身份证 (meant 身份证号?)\n"
+    ) in result.stderr
     data = json.loads(pilot(tmp_path, "quality", "--format", "json").stdout)
     keys = ("sheets_not_read", "personal_columns_dropped", "columns_not_used")
     notes = {f["file"]: {k: f[k] for k in keys if k in f} for f in data["files"]}
