@@ -178,16 +178,6 @@ def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
     return None, -1
 
 
-def _column_letter(pos: int) -> str:
-    """The letter Excel shows above a column (0 is A, 26 is AA)."""
-    letters = ""
-    pos += 1
-    while pos:
-        pos, rest = divmod(pos - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
-
-
 def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
     """A row carrying several of one ledger's headers, though too few to be taken as its header
     (its ID column renamed, 案件号 for 案件编号): the ledger and the row's index."""
@@ -214,7 +204,7 @@ def header_layout(
         col = index.get(normalise_header(cell))
         if col is not None and col.name in positions:
             # Which of the two would be read is not the clerk's to guess (one may be hidden).
-            first, second = _column_letter(positions[col.name]), _column_letter(pos)
+            first, second = column_letter(positions[col.name]), column_letter(pos)
             raise LedgerError(
                 f"{where}: 第 {sheet.row_numbers[header_at]} 行的表头“{col.header}”出现两次"
                 f"（{first} 列和 {second} 列）/ the header {col.header} ({col.name}) appears "
