@@ -338,11 +338,13 @@ def _cell_index(ref: str) -> tuple[int, int]:
 
 
 def uncached_formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Per sheet name, the formula cells of an .xlsx that carry no saved result.
+    """Per sheet name, the formula cells of an .xlsx that carry no saved result, and the cells
+    holding an Excel error value (#DIV/0!, #N/A, #VALUE!), as the error's text.
 
     Excel and WPS save a formula's last result beside it; files written by programs (openpyxl,
-    some report generators) often do not, and reading such a cell gives nothing. Those cells are
-    found here so the row can be quarantined naming the cell, rather than loaded as empty.
+    some report generators) often do not, and reading such a cell gives nothing. An error value
+    also reads as nothing. Those cells are found here so the row can be quarantined naming the
+    cell and what the clerk sees in it, rather than loaded as empty or told a value is missing.
     """
     found: dict[str, dict[tuple[int, int], str]] = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -360,17 +362,24 @@ def uncached_formulas(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
             if member not in names:
                 continue
             xml = zf.read(member)
-            if b"<f" not in xml and b":f" not in xml:
+            if b"<f" not in xml and b":f" not in xml and b't="e"' not in xml:
                 continue
             cells: dict[tuple[int, int], str] = {}
             for cell in ElementTree.fromstring(xml).iter(f"{_MAIN_NS}c"):
+                if cell.get("r") is None:
+                    continue
+                value = cell.find(f"{_MAIN_NS}v")
+                if cell.get("t") == "e":
+                    cells[_cell_index(cell.get("r"))] = (
+                        value.text if value is not None else ""
+                    ) or "#错误"
+                    continue
                 formula = cell.find(f"{_MAIN_NS}f")
                 if formula is None:
                     continue
-                value = cell.find(f"{_MAIN_NS}v")
                 if value is not None and value.text:
                     continue
-                if cell.get("t") == "inlineStr" or cell.get("r") is None:
+                if cell.get("t") == "inlineStr":
                     continue
                 cells[_cell_index(cell.get("r"))] = "=" + (formula.text or "")
             if cells:

@@ -245,6 +245,16 @@ RULES: dict[str, tuple[str, str]] = {
             "open and save the file in Excel or WPS, then submit it again"
         ),
     ),
+    "excel_error": (
+        (
+            "{header}（单元格 {detail}）是 Excel 错误值“{value}”；"
+            "请在 Excel 或 WPS 中改正该单元格后重新提交"
+        ),
+        (
+            "{header} (cell {detail}) holds the Excel error '{value}': correct the cell in Excel "
+            "or WPS, then submit it again"
+        ),
+    ),
     "duplicate_loaded": (
         "{header}“{value}”在本单位已存在（已入库：{detail}）",
         "{header} '{value}' already exists for this unit (loaded from {detail})",
@@ -503,7 +513,9 @@ with cells as (
 select c.* replace (case when f.cells is null then c.reasons else list_concat(
         list_filter(c.reasons, lambda r:
             not list_contains(list_transform(f.cells, lambda x: x.field), r.field)),
-        list_transform(f.cells, lambda x: reason('formula_no_value', x.field, x.formula, x.cell))
+        list_transform(f.cells, lambda x: reason(
+            case when starts_with(x.formula, '=') then 'formula_no_value' else 'excel_error' end,
+            x.field, x.formula, x.cell))
     ) end as reasons)
 from checked c left join cells f on f.source_row = c.source_row
 """

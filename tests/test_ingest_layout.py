@@ -78,6 +78,33 @@ def test_formula_with_a_saved_result_loads_the_result(settings, tmp_path):
     assert loaded(settings, "patrols", "issues_found", "resolved_on_spot") == [(2, "3", "2")]
 
 
+def test_an_excel_error_value_is_quarantined_naming_the_cell_and_the_error(settings, tmp_path):
+    # calamine reads #DIV/0! and #N/A as empty: the clerk would be told a value is missing
+    # from a cell that shows an error, and an error in an ID column would read as no ID.
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(PATROL_HEADER)
+    ws.append(_patrol("P001", issues=3, resolved=None))
+    ws.append(_patrol("P002", issues=2, resolved=1))
+    ws.append(_patrol(None, issues=1, resolved=1))
+    for ref, error in (("I2", "#DIV/0!"), ("A4", "#N/A")):
+        ws[ref] = error
+        ws[ref].data_type = "e"
+    path = tmp_path / "excel_error_values.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("Sheet", "patrols", "read", 1, 3, 1, 2, 0)]
+    rows = query(settings, "select source_row, reasons from raw.quarantine order by 1")
+    reasons = [(r["source_row"], json.loads(r["reasons"])) for r in rows]
+    assert [(n, [(x["rule"], x["field"], x["value"]) for x in rs]) for n, rs in reasons] == [
+        (2, [("excel_error", "resolved_on_spot", "#DIV/0!")]),
+        (4, [("excel_error", "patrol_id", "#N/A")]),
+    ]
+    assert reasons[0][1][0]["message_zh"] == (
+        "当场处理数（单元格 I2）是 Excel 错误值“#DIV/0!”；请在 Excel 或 WPS 中改正该单元格后重新提交"
+    )
+
+
 def test_formula_without_a_saved_result_is_quarantined_naming_the_cell(settings, tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
