@@ -140,8 +140,11 @@ def match_headers(cells: list[object]) -> tuple[Ledger | None, int]:
     return best
 
 
-# Headers of columns outside the contract that hold personal data by their name.
-_PERSONAL_HEADER = re.compile(r"姓名|名字|住址|地址|住所|电话|手机|身份证|证件|联系方式|户籍")
+# Headers of columns outside the contract that hold personal data by their name: also those
+# naming a person (当事人信息 over the party's name, 联系人, 负责人), whose names no mask finds.
+_PERSONAL_HEADER = re.compile(
+    r"姓名|名字|住址|地址|住所|电话|手机|身份证|证件|联系方式|户籍|当事人|联系人|负责人|户主|家属"
+)
 
 
 def is_personal_header(text: object) -> bool:

@@ -251,6 +251,19 @@ def sheet_frame(
     start = header_at + 1
     body = sheet.rows[start:]
     width = len(header)
+    # Cells under no header (a second header row's columns, notes typed beside the table) are
+    # not read: which column they belong to is unknown, and they may be a person's details.
+    # They are reported with the unknown columns, so nothing goes unsaid.
+    named = {*positions.values(), *(pos for pos, _ in extras)}
+    unheaded: dict[int, int] = {}
+    for row in body:
+        for pos, value in enumerate(row):
+            if value is not None and pos not in named:
+                unheaded[pos] = unheaded.get(pos, 0) + 1
+    not_read = [
+        f"（无表头的 {column_letter(pos)} 列，{count} 格）"
+        for pos, count in sorted(unheaded.items())
+    ]
     data: dict[str, list] = {"source_row": sheet.row_numbers[start:]}
     padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in body]
     formula_cells: list[list[dict] | None] = [None] * len(padded)
@@ -287,7 +300,7 @@ def sheet_frame(
         else None
         for row in padded
     ]
-    return pd.DataFrame(data), [name for _, name in extras]
+    return pd.DataFrame(data), [name for _, name in extras] + not_read
 
 
 def _lines_above(data: bytes, start: int) -> int | None:
@@ -493,6 +506,9 @@ class Ingestor:
         if len({name for _, name in kept}) < len(kept):
             return None
         width = len(head.sheet.rows[header_at])
+        if any(cell is None for cell in head.sheet.rows[header_at]):
+            # A column without a header: read in Python, which reports what stands under it.
+            return None
         skip = None
         if head.utf8_offset is not None:
             encoded, start = data, head.utf8_offset[header_at]

@@ -1061,3 +1061,35 @@ def test_no_reader_skips_bad_rows_silently():
     """Rows are accounted for by validation, never dropped by a reader's ignore_errors."""
     sources = (ROOT / "pipeline").glob("*.py")
     assert [p.name for p in sources if "ignore_errors" in p.read_text(encoding="utf-8")] == []
+
+
+def test_cells_under_no_header_are_reported_not_read_and_a_party_column_is_not_stored(
+    settings, tmp_path
+):
+    # A second header row names the party's details under one merged 当事人信息 cell: the
+    # columns beside it have no header of their own, and a clerk typed a note beside the table.
+    path = tmp_path / "XHY_案件台账.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件台账"
+    ws.append(["案件编号", "单位", "发现日期", "事项编码", "当事人信息", None, None])
+    ws.append(["K1", "XHY", "2011-08-15", "SR01", "王五", "110105194912310021", "13912345678"])
+    ws.append(["K2", "XHY", "2011-08-16", "SR01", None, None, None, None, "待核实"])
+    wb.save(path)
+    sheet = run(settings, path).files[0].sheets[0]
+    assert (sheet.rows_read, sheet.rows_loaded) == (2, 2)
+    assert sheet.unknown_columns == [
+        "当事人信息",
+        "（无表头的 F 列，1 格）",
+        "（无表头的 G 列，1 格）",
+        "（无表头的 I 列，1 格）",
+    ]
+    stored = query(settings, "select extra_columns from raw.cases order by source_row")
+    assert stored == [{"extra_columns": None}, {"extra_columns": None}]
+    notes = quality(settings)["files"][0]
+    assert notes["personal_columns_dropped"] == ["当事人信息"]
+    assert notes["columns_not_used"] == [
+        "（无表头的 F 列，1 格）",
+        "（无表头的 G 列，1 格）",
+        "（无表头的 I 列，1 格）",
+    ]
