@@ -210,6 +210,10 @@ RULES: dict[str, tuple[str, str]] = {
         "产出类型“{value}”无法识别，应填产出类型名称或别名",
         "unknown output type '{value}': use an output type name or alias",
     ),
+    "quantity_measure_mismatch": (
+        "{header}“{value}”所写的计量单位与该产出类型的计量单位“{detail}”不符",
+        "{header} '{value}' is written in another measure than the output type's '{detail}'",
+    ),
     "measure_mismatch": (
         "计量单位“{value}”与该产出类型的计量单位“{detail}”不符",
         "measure '{value}' does not match the output type's measure '{detail}'",
@@ -343,6 +347,8 @@ def _repeats(id_column: str) -> str:
     return _REPEATS.format(id=id_column)
 
 
+# In the outputs' checks, a number followed by a measure word (1800份, 1800余条) is a quantity;
+# one followed by anything else (2千, 1e+20) is not a number this ledger can take.
 CHECKS = {
     "cases": f"""
 with normalised as (
@@ -474,7 +480,9 @@ with normalised as (
 ),
 ranked as (
     select n.*,
-        nullif(q.num, '') as quantity,
+        case when q.word = '' or (regexp_full_match(q.word, '\\p{{Han}}{{1,3}}')
+                and q.word not in ('十', '百', '千', '万', '亿'))
+            then nullif(q.num, '') end as quantity,
         q.pre <> '' or q.post <> '' as quantity_approx,
         dup.first_row as dup_first,
         l.loaded_from
@@ -491,7 +499,7 @@ select *, list_filter([
     case when quantity_in is not null and quantity is null
         then reason(coalesce(number_problem(quantity_in, false), 'not_number'), 'quantity', quantity_in, null) end,
     case when quantity is not null and q.word <> '' and output_code is not null and q.word <> type_measure
-        then reason('measure_mismatch', 'quantity', quantity_in, type_measure) end,
+        then reason('quantity_measure_mismatch', 'quantity', quantity_in, type_measure) end,
     case when measure is not null and output_code is not null and measure <> type_measure
         then reason('measure_mismatch', 'measure', measure, type_measure) end,
     {_DUPLICATES.format(id="activity_id")}

@@ -553,10 +553,10 @@ RULE_CASES = [
         [
             (
                 3,
-                "measure_mismatch",
+                "quantity_measure_mismatch",
                 "quantity",
                 "1800条",
-                "计量单位“1800条”与该产出类型的计量单位“份”不符",
+                "数量“1800条”所写的计量单位与该产出类型的计量单位“份”不符",
             ),
         ],
     ),
@@ -1093,3 +1093,24 @@ def test_cells_under_no_header_are_reported_not_read_and_a_party_column_is_not_s
         "（无表头的 G 列，1 格）",
         "（无表头的 I 列，1 格）",
     ]
+
+
+def test_a_quantity_followed_by_no_measure_word_is_not_a_number(settings, tmp_path):
+    path = tmp_path / "XHY_宣传及专项活动台账.csv"
+    path.write_text(
+        "活动编号,单位,日期,产出类型,数量\n"
+        "H1,XHY,2011-08-15,宣传资料,2千\n"
+        "H2,XHY,2011-08-15,宣传资料,1e+20\n"
+        "H3,XHY,2011-08-15,宣传资料,1800余份\n",
+        encoding="utf-8",
+    )
+    run(settings, path)
+    rows = query(settings, "select source_row, reasons from raw.quarantine order by 1")
+    assert [
+        (r["source_row"], [(x["rule"], x["message_zh"]) for x in json.loads(r["reasons"])])
+        for r in rows
+    ] == [
+        (2, [("not_number", "数量“2千”不是数字")]),
+        (3, [("not_number", "数量“1e+20”不是数字")]),
+    ]
+    assert loaded(settings, "outputs", "quantity", "quantity_approx") == [(4, "1800", "true")]
