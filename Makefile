@@ -30,4 +30,4 @@ lint: setup-test
 	$(BIN)/ruff check pipeline tests
 
 clean:
-	rm -rf reports/*.html reports/*.js data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.published data/warehouse.dbt target logs
+	rm -rf reports/*.html reports/*.js data/warehouse.duckdb data/warehouse.duckdb.wal data/warehouse.duckdb.lock data/warehouse.published data/warehouse.dbt target logs

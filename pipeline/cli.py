@@ -288,7 +288,7 @@ def _say_waiting() -> None:
     )
 
 
-def _build() -> None:
+def _build():
     from .build import build_and_publish
 
     with _progress() as progress:
@@ -297,7 +297,7 @@ def _build() -> None:
         def advance(node) -> None:
             progress.update(task, advance=1, description=f"构建指标 / dbt build: {node.name}")
 
-        build_and_publish(state.settings, on_node=advance, on_wait=_say_waiting)
+        return build_and_publish(state.settings, on_node=advance, on_wait=_say_waiting)
 
 
 @app.command()
@@ -344,8 +344,14 @@ def ingest_command(
 @app.command("build")
 def build_command() -> None:
     """加载参考表并运行 dbt build / load reference tables and run dbt build (models and tests)."""
-    _build()
-    _say("构建完成 / build passed", err)
+    if _build().nodes:
+        _say("构建完成 / build passed", err)
+    else:
+        _say(
+            "无变化，未运行 dbt：已发布的数据就是最新的 / nothing changed since the published "
+            "build: dbt not run",
+            err,
+        )
 
 
 @app.command()
@@ -757,8 +763,29 @@ def _usage_zh(exc: Exception) -> str | None:
     return None
 
 
+# The signal that stopped the command, when `kill` did (see _stop_on_sigterm).
+_stopped_by: list[int] = []
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) unwinds like Ctrl-C: the ingest's temp folder is removed and the open
+    transaction rolled back, where Python's default would end the process on the spot."""
+    import signal
+
+    def stop(signum, frame):
+        # Raised in Python code, or inside a DuckDB query, which turns it into its interrupt.
+        _stopped_by.append(signum)
+        raise SystemExit(128 + signum)
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (the CLI called from a test runner's thread)
+        pass
+
+
 def main() -> None:
     """Console entry point: library errors become one message with a hint, never a traceback."""
+    _stop_on_sigterm()
     try:
         sys.exit(app(standalone_mode=False) or 0)
     except PilotError as exc:
@@ -781,12 +808,10 @@ def main() -> None:
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        err.print("已取消 / aborted")
-        sys.exit(130)
+        _aborted()
     except Exception as exc:
         if _interrupted(exc):
-            err.print("已取消 / aborted")
-            sys.exit(130)
+            _aborted()
         if isinstance(exc, _usage_errors()):
             exc.show()
             if zh := _usage_zh(exc):
@@ -804,6 +829,12 @@ def main() -> None:
         )
         # 2 is for usage mistakes; this is an error like any other to a script.
         sys.exit(1)
+
+
+def _aborted() -> None:
+    """Stopped by Ctrl-C (status 130) or by `kill` (143), after what was begun was undone."""
+    err.print("已取消 / aborted")
+    sys.exit(128 + (_stopped_by[0] if _stopped_by else 2))
 
 
 def _interrupted(exc: BaseException) -> bool:

@@ -107,13 +107,15 @@ _BRACKETED_SUFFIX = re.compile(r"[(\[（【].*?[)\]）】]$")
 
 
 def normalise_header(text: object) -> str:
-    """Fold a header cell to the form headers are matched in: NFKC, no spaces, no bracketed suffix."""
+    """Fold a header cell to the form headers are matched in: NFKC, no spaces, no bracketed
+    suffix, no asterisk marking a required column (*事项编码, 事项编码*)."""
     if text is None:
         return ""
     folded = unicodedata.normalize("NFKC", str(text))
     folded = re.sub(r"\s+", "", folded)
+    folded = folded.strip("*")
     folded = _BRACKETED_SUFFIX.sub("", folded)
-    return folded.lower()
+    return folded.strip("*").lower()
 
 
 def header_index(ledger: Ledger) -> dict[str, Column]:

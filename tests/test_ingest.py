@@ -211,6 +211,19 @@ def test_a_header_written_twice_is_an_error_naming_both_columns(settings, tmp_pa
     )
 
 
+def test_an_asterisk_marking_a_required_column_is_not_part_of_its_header(settings, tmp_path):
+    path = tmp_path / "XHY_案件台账.csv"
+    path.write_text(
+        "*案件编号,*单位,发现日期*,事项编码＊,罚款金额（元）*\nK1,XHY,2011-08-15,SR01,200\n",
+        encoding="utf-8",
+    )
+    report = run(settings, path).files[0]
+    assert (report.status, report.sheets[0].unknown_columns) == ("loaded", [])
+    assert loaded(settings, "cases", "case_id", "item_code", "fine_yuan") == [
+        (2, "K1", "SR01", "200.00")
+    ]
+
+
 def test_missing_required_column_fails_the_file_naming_the_column(settings):
     report = run(settings, fixture("cases", "invalid", "missing_required_column.csv")).files[0]
     message = (

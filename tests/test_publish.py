@@ -331,7 +331,13 @@ def test_a_snapshot_that_cannot_be_written_is_an_error_recorded_as_the_builds(
     assert (last["status"], last["message"]) == ("failed", failure.value.message)
 
 
-def _kill_once_written(proc: subprocess.Popen, warehouse: Path, at_least: int) -> None:
+def _kill_once_written(
+    proc: subprocess.Popen,
+    warehouse: Path,
+    at_least: int,
+    sig: int = signal.SIGKILL,
+    returncode: int = -signal.SIGKILL,
+) -> None:
     """Kill `proc` once the warehouse's write-ahead log holds `at_least` bytes: mid-work on a fast
     machine or a slow one (a fixed delay let a quiet machine finish the work first)."""
     wal = warehouse.with_name(warehouse.name + ".wal")
@@ -345,9 +351,9 @@ def _kill_once_written(proc: subprocess.Popen, warehouse: Path, at_least: int) -
         assert proc.poll() is None, "the process ended before it had written enough to be killed"
         assert time.monotonic() < deadline, "the process wrote too little in 300 s"
         time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(sig)
     proc.wait()
-    assert proc.returncode == -signal.SIGKILL, "the process ended before it could be killed"
+    assert proc.returncode == returncode, "the process ended before it could be killed"
 
 
 def _case_ledgers(folder: Path, files: int, rows: int) -> int:
@@ -389,6 +395,25 @@ def test_kill_during_ingest_then_ingest_again_loses_and_doubles_nothing(tmp_path
         )
     finally:
         con.close()
+
+
+def test_sigterm_during_ingest_rolls_back_and_leaves_no_temp_folder(tmp_path):
+    _case_ledgers(tmp_path / "ledgers", files=16, rows=4000)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = start(tmp_path, "ingest", str(tmp_path / "ledgers"), TMPDIR=str(temp))
+    # `kill` unwinds as Ctrl-C does: exit status 128 + 15, the file being read rolled back.
+    _kill_once_written(proc, tmp_path / "wh.duckdb", 2_000_000, signal.SIGTERM, 143)
+    assert list(temp.iterdir()) == []
+    con = duckdb.connect(str(tmp_path / "wh.duckdb"), read_only=True)
+    try:
+        files, rows = con.execute(
+            "select count(*), coalesce(sum(rows_loaded), 0) from raw.files where status = 'loaded'"
+        ).fetchone()
+        assert con.execute("select count(*) from raw.cases").fetchone() == (rows,)
+    finally:
+        con.close()
+    assert 0 < files < 16
 
 
 def test_kill_during_build_then_a_normal_run_counts_right(tmp_path):
