@@ -322,6 +322,8 @@ def csv_head(data: bytes, path: Path, records: int, whole: bool = False) -> CsvH
 
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# The stream an encrypted (password to open) Office file keeps its keys in, named in UTF-16.
+_ENCRYPTED_STREAM = "EncryptionInfo".encode("utf-16-le")
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 _PKG_REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -408,6 +410,15 @@ def read_excel(path: Path) -> list[Sheet]:
     data = path.read_bytes()
     if not data.startswith((_XLSX_MAGIC, _XLS_MAGIC)):
         raise _not_a_workbook(path, data)
+    if data.startswith(_XLS_MAGIC) and _ENCRYPTED_STREAM in data:
+        # Excel and WPS save a workbook with an opening password as an encrypted package in
+        # an OLE file, whatever its extension: not a file to re-save as .xlsx, but to unlock.
+        raise LedgerError(
+            f"{path.name}: 工作簿设有打开密码，无法读取 / the workbook is protected by a "
+            "password and cannot be read",
+            hint="open it in Excel or WPS, remove the password (文件 > 信息 > 保护工作簿 > 用密码"
+            "进行加密, leave it empty) and save it again",
+        )
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         formulas = uncached_formulas(data) if data.startswith(_XLSX_MAGIC) else {}

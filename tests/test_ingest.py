@@ -48,6 +48,7 @@ EXPECTED_COUNTS = {
     "cases/valid/utf16_without_bom.csv": (2, 2, 0, 0),
     "cases/invalid/utf16_truncated.txt": None,
     "cases/invalid/html_saved_as_xls.xls": None,
+    "cases/invalid/password_protected.xlsx": None,
     "cases/invalid/id_number_in_scientific_notation.csv": (2, 1, 1, 0),
     "outputs/valid/approximate_with_measure_word.csv": (5, 5, 0, 0),
     "cases/invalid/bad_source.csv": (2, 1, 1, 0),

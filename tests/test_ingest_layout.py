@@ -287,6 +287,21 @@ def test_html_saved_as_xls_is_rejected_clearly(settings):
     )
 
 
+def test_a_workbook_with_an_opening_password_is_named_as_such(settings):
+    # Saved with a password to open (an encrypted package in an OLE file): not a file to
+    # re-save as .xlsx, which the hint for an unreadable workbook would say.
+    report = run(settings, fixture("cases", "invalid", "password_protected.xlsx")).files[0]
+    assert report.status == "failed"
+    assert report.error == (
+        "password_protected.xlsx: 工作簿设有打开密码，无法读取 / the workbook is protected by a "
+        "password and cannot be read"
+    )
+    assert report.hint == (
+        "open it in Excel or WPS, remove the password (文件 > 信息 > 保护工作簿 > 用密码进行加密, "
+        "leave it empty) and save it again"
+    )
+
+
 def test_a_file_that_is_no_workbook_at_all_is_rejected(settings, tmp_path):
     path = tmp_path / "broken.xlsx"
     path.write_bytes(b"\x00\x01 not a workbook")
