@@ -754,8 +754,8 @@ class Ingestor:
     @staticmethod
     def _quarantine_sql(ledger: Ledger) -> str:
         # A quarantined row is shown to clerks (`pilot quality`, the report's quality page), so
-        # it keeps no more personal data than a loaded row: ID and phone numbers, door numbers
-        # and the party's name are masked in every cell and in the values the reasons quote,
+        # it keeps no more personal data than a loaded row: ID, phone and door numbers are masked
+        # in every cell and in the values the reasons quote, and the party's name in every cell,
         # not only in the columns meant for them. A row whose cells slid one column along
         # carries its name, ID or address in a column that has no masking of its own.
         party = "fold(s.party_name)" if ledger.name == "cases" else "null"
@@ -775,9 +775,8 @@ class Ingestor:
                 expr = f"m.cells[{plain.index(col) + 1}]"
             values.append(f"{quote_ident(col.name)} := {expr}")
         values.append(f"extra_columns := m.cells[{len(plain) + 1}]")
-        # The values the reasons quote are masked without the party's name: joining each reason
-        # to its row for it cost a second of every million-row file (the masks still find ID,
-        # phone and door numbers; a row's name is masked in its cells below).
+        # The values the reasons quote are masked without the party's name, which would need each
+        # reason joined to its row; the masks still find ID, phone and door numbers.
         return f"""insert into raw.quarantine
             with bad as (
                 select source_row, r, i, mask_cell(r.value, null) as shown,
