@@ -26,6 +26,10 @@ class WarehouseError(PilotError):
     """The warehouse file is missing, busy or not built yet."""
 
 
+class WarehouseBusyError(WarehouseError):
+    """The warehouse file is open in another process, which holds DuckDB's lock on it."""
+
+
 def refuse_to_overwrite(paths, where: str) -> None:
     """Raise PilotError naming those of `paths` that exist; `where` says where to write instead.
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import WarehouseError
+from .errors import WarehouseBusyError, WarehouseError
 from .settings import Settings
 from .warehouse import DUCKDB_CONFIG, connect, quote_ident
 
@@ -126,9 +126,8 @@ def _connect_when_free(settings: Settings) -> duckdb.DuckDBPyConnection:
     while True:
         try:
             return connect(settings, allow_files=True)
-        except WarehouseError as exc:
-            busy = isinstance(exc.__cause__, duckdb.IOException) and "lock" in str(exc.__cause__)
-            if not busy or time.monotonic() >= deadline:
+        except WarehouseBusyError:
+            if time.monotonic() >= deadline:
                 raise
             time.sleep(0.2)
 

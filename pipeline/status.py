@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import duckdb
-
 from .build import inputs_fingerprint, published_fingerprint
-from .errors import WarehouseError
+from .errors import WarehouseBusyError
 from .publish import LAST_BUILD, current, publish_dir, read_json
 from .settings import Settings
 from .warehouse import connect, has_raw_files
@@ -33,11 +31,9 @@ def status(settings: Settings) -> dict:
     )
     try:
         con = connect(settings, read_only=True)
-    except WarehouseError as exc:
+    except WarehouseBusyError:
         # Held by a writer: the counts must wait. Any other failure (not a DuckDB file) is
         # the error it is.
-        if not (isinstance(exc.__cause__, duckdb.IOException) and "lock" in str(exc.__cause__)):
-            raise
         info["busy"] = True
         return info
     try:

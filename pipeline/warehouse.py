@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 
-from .errors import WarehouseError
+from .errors import WarehouseBusyError, WarehouseError
 from .settings import Settings
 
 LINEAGE = ("load_id", "file_id", "source_file", "source_sheet", "source_row")
@@ -133,9 +133,9 @@ DUCKDB_CONFIG_WITH_FILES = {
 }
 
 
-def busy_error(path: Path) -> WarehouseError:
+def busy_error(path: Path) -> WarehouseBusyError:
     """The warehouse is open in another process (a notebook, a hand-typed dbt build)."""
-    return WarehouseError(
+    return WarehouseBusyError(
         f"仓库正被另一进程使用 / warehouse busy: {path}",
         hint="another pilot command or a notebook holds it; close it and try again",
     )
