@@ -254,16 +254,16 @@ def sheet_frame(
     # Cells under no header (a second header row's columns, notes typed beside the table) are
     # not read: which column they belong to is unknown, and they may be a person's details.
     # They are reported with the unknown columns, so nothing goes unsaid.
+    # Only the few positions without a header are looked at, not every cell of the sheet.
     named = {*positions.values(), *(pos for pos, _ in extras)}
-    unheaded: dict[int, int] = {}
-    for row in body:
-        for pos, value in enumerate(row):
-            if value is not None and pos not in named:
-                unheaded[pos] = unheaded.get(pos, 0) + 1
-    not_read = [
-        f"（无表头的 {column_letter(pos)} 列，{count} 格）"
-        for pos, count in sorted(unheaded.items())
-    ]
+    widest = max(map(len, body), default=0)
+    not_read = []
+    for pos in range(max(width, widest)):
+        if pos in named:
+            continue
+        count = sum(1 for row in body if pos < len(row) and row[pos] is not None)
+        if count:
+            not_read.append(f"（无表头的 {column_letter(pos)} 列，{count} 格）")
     data: dict[str, list] = {"source_row": sheet.row_numbers[start:]}
     padded = [row + [None] * (width - len(row)) if len(row) < width else row for row in body]
     formula_cells: list[list[dict] | None] = [None] * len(padded)
@@ -721,8 +721,7 @@ class Ingestor:
         con.execute(
             "insert into bad_rows select source_row from checked where not skip and len(reasons) > 0"
         )
-        # The few rows, copied out of the view first: masked in the view's own query, every cell
-        # of the sheet was masked (a second of every million-row file).
+        # The few rows, copied out of the view once, for the quarantine to mask and store.
         con.execute("create or replace temp table bad_src as select * from src_bad")
         con.execute(self._quarantine_sql(ledger), [*lineage, ledger.name])
         report.rows_read, report.rows_skipped, report.rows_loaded, report.rows_quarantined = (
