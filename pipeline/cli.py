@@ -233,8 +233,7 @@ def _ingest(paths: list[Path], command: str) -> bool:
     for f in result.files:
         unused = _columns_not_used(f)
         if unused:
-            zh = "、".join(f"{n}（应为 {m}？）" if m else n for n, m in unused)
-            en = ", ".join(f"{n} (meant {m}?)" if m else n for n, m in unused)
+            zh, en = _resembling(unused)
             _say(
                 f"{f.path.name}: 未识别的列 {zh}，其数据不计入指标 / columns not in the contract, "
                 f"their data used by no metric: {en}",
@@ -244,8 +243,7 @@ def _ingest(paths: list[Path], command: str) -> bool:
         # (身份证号码 for 身份证号): then its ID numbers are lost to the repeat-party counts.
         misnamed = [(n, m) for n, m in _columns_not_used(f, personal=True) if m]
         if misnamed:
-            zh = "、".join(f"{n}（应为 {m}？）" for n, m in misnamed)
-            en = ", ".join(f"{n} (meant {m}?)" for n, m in misnamed)
+            zh, en = _resembling(misnamed)
             _say(
                 f"{f.path.name}: 个人信息列 {zh} 未入库 / personal-data columns not stored: {en}",
                 err,
@@ -262,6 +260,13 @@ def _ingest(paths: list[Path], command: str) -> bool:
             err,
         )
     return not result.failed
+
+
+def _resembling(columns: list[tuple[str, str | None]]) -> tuple[str, str]:
+    """Column names, each with the contract header it resembles, in Chinese and in English."""
+    zh = "、".join(f"{n}（应为 {m}？）" if m else n for n, m in columns)
+    en = ", ".join(f"{n} (meant {m}?)" if m else n for n, m in columns)
+    return zh, en
 
 
 def _columns_not_used(report, personal: bool = False) -> list[tuple[str, str | None]]:
