@@ -127,13 +127,18 @@ def header_index(ledger: Ledger) -> dict[str, Column]:
     return index
 
 
+def matched_columns(ledger: Ledger, normalised: list[str]) -> set[str]:
+    """The ledger's columns (by name) whose headers are among these normalised header cells."""
+    index = header_index(ledger)
+    return {index[h].name for h in normalised if h in index}
+
+
 def match_headers(cells: list[object]) -> tuple[Ledger | None, int]:
     """Find which ledger a row of cells is the header of; returns the ledger and how many matched."""
     best: tuple[Ledger | None, int] = (None, 0)
     normalised = [normalise_header(c) for c in cells]
     for ledger in LEDGERS.values():
-        index = header_index(ledger)
-        matched = {index[h].name for h in normalised if h in index}
+        matched = matched_columns(ledger, normalised)
         required = {c.name for c in ledger.required}
         # A header row must carry the ledger's id column and most of its required columns.
         carries_enough = len(matched & required) >= max(2, len(required) - 2)

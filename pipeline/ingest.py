@@ -22,6 +22,7 @@ from .contract import (
     header_index,
     is_personal_header,
     match_headers,
+    matched_columns,
     normalise_header,
     similar_header,
 )
@@ -183,9 +184,9 @@ def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
     (its ID column renamed, 案件号 for 案件编号): the ledger and the row's index."""
     best: tuple[int, Ledger, int] | None = None
     for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
-        cells = {normalise_header(c) for c in row if c}
+        cells = [normalise_header(c) for c in row if c]
         for ledger in LEDGERS.values():
-            found = len({col.name for h, col in header_index(ledger).items() if h in cells})
+            found = len(matched_columns(ledger, cells))
             if found >= 3 and (best is None or found > best[0]):
                 best = (found, ledger, index)
     return (best[1], best[2]) if best else None
