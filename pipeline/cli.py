@@ -176,6 +176,7 @@ _FILE_STATUS = {
     "duplicate": "重复 duplicate",
     "superseded": "已被替换 superseded",
     "failed": "失败 failed",
+    "withdrawn": "已撤回 withdrawn",
 }
 
 
@@ -357,6 +358,36 @@ def build_command() -> None:
             "build: dbt not run",
             err,
         )
+
+
+@app.command()
+def withdraw(
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="已入库的文件名（如 pilot quality 所列）或文件编号 / name of a loaded file, as "
+            "`pilot quality` lists it, or its file id"
+        ),
+    ],
+    reason: Annotated[
+        str | None,
+        typer.Option(help="撤回原因，记入仓库 / why, kept in the warehouse (raw.withdrawals)"),
+    ] = None,
+) -> None:
+    """撤回已入库的文件 / take loaded files back out (all or none); then run `pilot build`."""
+    from .withdraw import withdraw as withdraw_files
+
+    for done in withdraw_files(state.settings, files, reason=reason, on_wait=_say_waiting):
+        _say(
+            f"已撤回 / withdrawn: {done.file_name}（{done.rows_withdrawn} 行台账、"
+            f"{done.rows_quarantined} 行隔离 / {done.rows_withdrawn} ledger row(s), "
+            f"{done.rows_quarantined} quarantined）"
+        )
+    _say(
+        "运行 `pilot build` 后指标与报告才会更新 / run `pilot build` to take them out of the "
+        "metrics and reports",
+        err,
+    )
 
 
 @app.command()
@@ -576,6 +607,12 @@ def status_command(
             f"待构建 / waiting to build: 快照之后 {waiting['loads']} 次入库、"
             f"{waiting['files_loaded']} 个文件 / {waiting['files_loaded']} file(s) in "
             f"{waiting['loads']} load(s) since the snapshot"
+            + (
+                f"；撤回 {waiting['files_withdrawn']} 个文件 / {waiting['files_withdrawn']} file(s) "
+                "withdrawn"
+                if waiting["files_withdrawn"]
+                else ""
+            )
         )
     if info["build_due"] is not None:
         lines.append(

@@ -283,6 +283,7 @@ FILE_STATUSES: dict[str, tuple[str, str]] = {
     "duplicate": ("重复文件（未入库）", "Duplicate (not loaded)"),
     "unchanged": ("未变化（此前已入库）", "Unchanged (loaded before)"),
     "failed": ("入库失败", "Failed"),
+    "withdrawn": ("已撤回（pilot withdraw）", "Withdrawn (pilot withdraw)"),
 }
 
 # Catalogue categories and departments, for the English site.

@@ -32,7 +32,13 @@ from .privacy import hmac_pads, load_secret
 from .readers import READERS, Sheet, csv_head, read_file
 from .reference import load_reference
 from .settings import Settings
-from .warehouse import RAW_LEDGER_COLUMNS, connect, ensure_raw_schema, quote_ident
+from .warehouse import (
+    RAW_LEDGER_COLUMNS,
+    connect,
+    delete_file_rows,
+    ensure_raw_schema,
+    quote_ident,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -660,15 +666,7 @@ class Ingestor:
 
     def _retire(self, old_id: str) -> int:
         """Take a superseded file's rows out; return how many ledger rows it had loaded."""
-        withdrawn = 0
-        for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
-            (deleted,) = self.con.execute(
-                f"delete from raw.{quote_ident(table)} where file_id = ?", [old_id]
-            ).fetchone()
-            if table != "quarantine":
-                withdrawn += deleted
-        self.con.execute("update raw.files set status = 'superseded' where file_id = ?", [old_id])
-        return withdrawn
+        return delete_file_rows(self.con, old_id, "superseded")[0]
 
     def _load_sheet(self, path, file_id, sheet_name, ledger: Ledger, report: SheetReport):
         """Validate the rows in `src`, then load the good ones and quarantine the rest."""

@@ -77,6 +77,15 @@ def publish(settings: Settings) -> dict:
         # The newest file the build read, also of a load that was interrupted: `pilot status`
         # counts the files ingested after it as waiting.
         (newest_file,) = con.execute("select max(ingested_at) from raw.files").fetchone()
+        # Likewise the newest withdrawal (`pilot withdraw`) it took into account.
+        newest_withdrawal = None
+        if con.execute(
+            "select count(*) from duckdb_tables() "
+            "where schema_name = 'raw' and table_name = 'withdrawals'"
+        ).fetchone()[0]:
+            (newest_withdrawal,) = con.execute(
+                "select max(withdrawn_at) from raw.withdrawals"
+            ).fetchone()
         home = con.execute("select current_database()").fetchone()[0]
         try:
             con.execute("attach ? as snap", [str(snapshot)])
@@ -106,6 +115,7 @@ def publish(settings: Settings) -> dict:
         "load_id": last_load[0] if last_load else None,
         "load_finished_at": last_load[1].isoformat() if last_load else None,
         "files_ingested_until": newest_file.isoformat() if newest_file else None,
+        "withdrawals_until": newest_withdrawal.isoformat() if newest_withdrawal else None,
         "warehouse": str(settings.warehouse),
     }
     _write_json_atomically(folder / POINTER, pointer)

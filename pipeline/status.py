@@ -29,6 +29,8 @@ def status(settings: Settings) -> dict:
     since = (
         (pointer.get("files_ingested_until") or pointer["load_finished_at"]) if pointer else None
     )
+    # A snapshot published before any withdrawal has none: every withdrawal awaits a build.
+    withdrawals_since = pointer.get("withdrawals_until") if pointer else None
     try:
         con = connect(settings, read_only=True)
     except WarehouseBusyError:
@@ -44,7 +46,21 @@ def status(settings: Settings) -> dict:
                     and (cast(? as timestamp) is null or ingested_at > cast(? as timestamp))""",
                 [since, since],
             ).fetchone()
-            info["waiting_to_build"] = {"loads": loads, "files_loaded": files}
+            (withdrawn,) = con.execute(
+                """select count(*) from duckdb_tables()
+                where schema_name = 'raw' and table_name = 'withdrawals'"""
+            ).fetchone()
+            if withdrawn:
+                (withdrawn,) = con.execute(
+                    """select count(*) from raw.withdrawals
+                    where cast(? as timestamp) is null or withdrawn_at > cast(? as timestamp)""",
+                    [withdrawals_since, withdrawals_since],
+                ).fetchone()
+            info["waiting_to_build"] = {
+                "loads": loads,
+                "files_loaded": files,
+                "files_withdrawn": withdrawn,
+            }
     finally:
         con.close()
     # What `pilot build` itself decides: the ledgers or the project (models, macros, reference

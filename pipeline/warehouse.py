@@ -75,6 +75,10 @@ _DDL = [
         file_id varchar, sheet varchar, ledger varchar, header_row integer, status varchar,
         rows_read integer, rows_loaded integer, rows_quarantined integer, rows_skipped integer,
         unknown_columns varchar)""",
+    # A loaded file taken out by `pilot withdraw`: its rows are deleted, this row says so.
+    """create table if not exists raw.withdrawals (
+        file_id varchar, load_id varchar, file_name varchar, rows_withdrawn integer,
+        rows_quarantined integer, reason varchar, withdrawn_at timestamp)""",
     """create table if not exists raw.quarantine (
         load_id varchar, file_id varchar, source_file varchar, source_sheet varchar,
         source_row integer, ledger varchar, reasons varchar, row_values varchar)""",
@@ -114,6 +118,24 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(stmt)
     for ledger in RAW_LEDGER_COLUMNS:
         con.execute(raw_ledger_ddl(ledger))
+
+
+def delete_file_rows(con: duckdb.DuckDBPyConnection, file_id: str, status: str) -> tuple[int, int]:
+    """Take a file's rows out of the ledger tables and the quarantine and mark it `status`.
+
+    Returns (ledger rows, quarantined rows) deleted. Its raw.files row stays, as its history.
+    """
+    rows = quarantined = 0
+    for table in (*RAW_LEDGER_COLUMNS, "quarantine"):
+        (deleted,) = con.execute(
+            f"delete from raw.{quote_ident(table)} where file_id = ?", [file_id]
+        ).fetchone()
+        if table == "quarantine":
+            quarantined = deleted
+        else:
+            rows += deleted
+    con.execute("update raw.files set status = ? where file_id = ?", [status, file_id])
+    return rows, quarantined
 
 
 # No extension is ever installed or loaded on the fly: machines are offline. And SQL cannot

@@ -689,3 +689,40 @@ def test_quiet_report_and_summary_write_their_files_and_print_nothing(built_ware
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert quiet.read_text(encoding="utf-8") == told.read_text(encoding="utf-8")
+
+
+def test_withdraw_takes_a_loaded_file_out_all_or_none_and_says_what_to_do(tmp_path):
+    ledger = tmp_path / "XHY_巡查日志.csv"
+    ledger.write_text(
+        fixture("patrols", "valid", "officer_separators_and_times.csv").read_text("utf-8"),
+        encoding="utf-8",
+    )
+    assert pilot(tmp_path, "ingest", str(ledger)).returncode == 0
+
+    def raw_rows() -> int:
+        con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+        try:
+            return con.execute("select count(*) from raw.patrols").fetchone()[0]
+        finally:
+            con.close()
+
+    loaded = raw_rows()
+    assert loaded > 0
+    typo = pilot(tmp_path, "withdraw", "XHY_巡查日記.csv")
+    assert typo.returncode == 1
+    assert "XHY_巡查日記.csv: 没有这个已入库的文件 / no loaded file of this name" in typo.stderr
+    assert "did you mean: XHY_巡查日志.csv?" in typo.stderr
+    # One name that is not loaded: nothing is withdrawn, not even the one that is.
+    assert pilot(tmp_path, "withdraw", ledger.name, "nothing.csv").returncode == 1
+    assert raw_rows() == loaded
+
+    done = pilot(tmp_path, "withdraw", ledger.name, "--reason", "录错了单位")
+    assert done.returncode == 0, done.stderr
+    assert f"已撤回 / withdrawn: {ledger.name}（{loaded} 行台账" in done.stdout
+    assert "run `pilot build`" in done.stderr
+    assert raw_rows() == 0
+    quality = json.loads(pilot(tmp_path, "quality", "--format", "json").stdout)
+    assert [f["status"] for f in quality["files"] if f["file"] == ledger.name] == ["withdrawn"]
+    twice = pilot(tmp_path, "withdraw", ledger.name)
+    assert twice.returncode == 1
+    assert "not in force (status withdrawn)" in twice.stderr

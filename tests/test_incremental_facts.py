@@ -154,3 +154,51 @@ def test_a_changed_project_rebuilds_the_facts_whole(tmp_path, monkeypatch):
     finally:
         con.close()
     assert categories == [(moved_to,)]
+
+
+def test_a_withdrawn_file_leaves_the_facts_as_a_whole_build_without_it(tmp_path, monkeypatch):
+    from pipeline.withdraw import withdraw
+
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(
+        root=root, warehouse=tmp_path / "wh.duckdb", reference_dir=root / "data" / "reference"
+    )
+    wrong = _write(tmp_path / "XHY_案件补录.csv", FIRST)
+    ingest(settings, [wrong, DEMO / "XJ_案件台账.xlsx"])
+    build_and_publish(settings)
+
+    (done,) = withdraw(settings, [str(wrong)], reason="测试用的副本")
+    assert (done.file_name, done.rows_withdrawn, done.rows_quarantined) == (wrong.name, 3, 0)
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        assert con.execute(
+            "select count(*) from raw.cases where file_id = ?", [done.file_id]
+        ).fetchone() == (0,)
+        assert con.execute(
+            "select status from raw.files where file_id = ?", [done.file_id]
+        ).fetchone() == ("withdrawn",)
+        assert con.execute(
+            "select file_name, rows_withdrawn, reason from raw.withdrawals"
+        ).fetchall() == [(wrong.name, 3, "测试用的副本")]
+    finally:
+        con.close()
+
+    incremental = build_and_publish(settings)  # the ledgers changed: dbt runs
+    assert incremental.nodes and not incremental.full_refresh
+    got = _contents(settings.warehouse)
+    assert not [r for r in got["marts.fct_cases"] if r[1].startswith("K00")]
+    assert got["marts.fct_cases"]  # XJ's cases stay
+    whole = Settings(
+        root=root, warehouse=tmp_path / "whole.duckdb", reference_dir=root / "data" / "reference"
+    )
+    shutil.copy(settings.warehouse, whole.warehouse)
+    set_facts_stamp(whole, None)
+    assert build_and_publish(whole).full_refresh
+    want = _contents(whole.warehouse)
+    for name in want:
+        assert got[name] == want[name], name
+
+    # The same file ingested again is loaded again, not found "unchanged".
+    (again,) = ingest(settings, [wrong]).files
+    assert (again.status, again.total("rows_loaded")) == ("loaded", 3)

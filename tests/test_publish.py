@@ -496,14 +496,14 @@ def test_status_counts_every_file_since_the_snapshot_and_says_whether_a_build_is
     info = status_of(tmp_path)
     assert (info["published"], info["waiting_to_build"], info["build_due"]) == (
         None,
-        {"loads": 1, "files_loaded": 9},
+        {"loads": 1, "files_loaded": 9, "files_withdrawn": 0},
         True,
     )
     assert pilot(tmp_path, "build").returncode == 0
     info = status_of(tmp_path)
     assert (info["last_build"]["status"], info["waiting_to_build"], info["build_due"]) == (
         "passed",
-        {"loads": 0, "files_loaded": 0},
+        {"loads": 0, "files_loaded": 0, "files_withdrawn": 0},
         False,
     )
     # A load stopped by Ctrl-C keeps the files it committed, one transaction each, but is
@@ -523,7 +523,7 @@ def test_status_counts_every_file_since_the_snapshot_and_says_whether_a_build_is
     con.close()
     info = status_of(tmp_path)
     assert (info["waiting_to_build"], info["build_due"]) == (
-        {"loads": 1, "files_loaded": 1},
+        {"loads": 1, "files_loaded": 1, "files_withdrawn": 0},
         True,
     )
     table = pilot(tmp_path, "status").stdout
@@ -532,7 +532,19 @@ def test_status_counts_every_file_since_the_snapshot_and_says_whether_a_build_is
         "the project (models, reference tables) changed since the snapshot"
     ) in table
     assert pilot(tmp_path, "build").returncode == 0
-    assert status_of(tmp_path)["waiting_to_build"] == {"loads": 0, "files_loaded": 0}
+    assert status_of(tmp_path)["waiting_to_build"] == {
+        "loads": 0,
+        "files_loaded": 0,
+        "files_withdrawn": 0,
+    }
+    # A withdrawn file awaits a build too: the published metrics still count it.
+    assert pilot(tmp_path, "withdraw", "extra_cases.csv").returncode == 0
+    info = status_of(tmp_path)
+    assert (info["waiting_to_build"]["files_withdrawn"], info["build_due"]) == (1, True)
+    assert "撤回 1 个文件 / 1 file(s) withdrawn" in pilot(tmp_path, "status").stdout
+    assert pilot(tmp_path, "build").returncode == 0
+    info = status_of(tmp_path)
+    assert (info["waiting_to_build"]["files_withdrawn"], info["build_due"]) == (0, False)
 
 
 def test_status_of_a_file_that_is_not_a_warehouse_is_that_error_not_a_busy_writer(tmp_path):
