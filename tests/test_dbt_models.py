@@ -634,6 +634,25 @@ def test_failing_test_names_itself_in_build_error(tmp_path: Path):
     assert "[debug]" not in log
 
 
+def test_a_null_in_a_checked_column_fails_its_models_not_null_test(tmp_path: Path):
+    # One not_null_columns test per model checks its key columns in one node.
+    nameless = UNITS_CSV + ",无代码单位,无代码,镇,1,户籍人口,2011,test,,2011-08-01\n"
+    root = make_dbt_project(tmp_path / "project", {"units.csv": nameless})
+    settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
+    write_raw_fixture(settings.warehouse)
+    finished = []
+    with pytest.raises(BuildError) as caught:
+        build(settings, select="+dim_units", on_node=finished.append)
+    failed = {n.name for n in finished if n.status == "fail"}
+    assert failed == {"not_null_columns_dim_units_unit_code"}
+    assert "- test not_null_columns_dim_units_unit_code: 1 failing row(s)" in caught.value.message
+    # The same test passes where every checked column is filled.
+    clean = Settings(root=make_dbt_project(tmp_path / "clean"), warehouse=tmp_path / "c.duckdb")
+    write_raw_fixture(clean.warehouse)
+    passed = {n.name: n.status for n in build(clean, select="+dim_units").nodes}
+    assert passed["not_null_columns_dim_units_unit_code"] == "pass"
+
+
 def test_dbt_keeps_its_files_beside_each_warehouse(tmp_path: Path):
     root = make_dbt_project(tmp_path / "project")
     first = Settings(root=root, warehouse=tmp_path / "first.duckdb")
