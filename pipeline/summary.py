@@ -39,7 +39,7 @@ RATES_RANGE = "reporting.summary_rates_between"
 UNITS_REL = "reporting.rpt_summary_units"
 CATALOGUE_REL = "reporting.rpt_summary_catalogue"
 FACTS_REL = "reporting.rpt_summary_facts"
-QUALITY_REL = "reporting.rpt_summary_quality_files"
+QUALITY_REL = "reporting.rpt_summary_quality_unit_files"
 QUALITY_RANGE = "reporting.summary_quality_between"
 CHANGES_RANGE = "reporting.changes_between"
 
@@ -384,18 +384,25 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
                     METRICS_REL,
                 )
             )
-        # Files whose loaded rows reach into the period, and files with no loaded row at all.
+        # The scope's files whose loaded rows of the scope reach into the period, and files
+        # with no loaded row at all; the same rule as summary_quality_between's counts.
         overlap = "(first_date is null or (first_date <= ? and last_date >= ?))"
         quality_files = _records(
             *fetch(
                 con,
-                f"select * from {QUALITY_REL} where {overlap} order by ledger, file_name",
-                [d_to, d_from],
+                f"select * from {QUALITY_REL} where unit_code = ? and {overlap} "
+                "order by ledger, file_name",
+                [unit_code, d_to, d_from],
                 QUALITY_REL,
             )
         )
         quality = _records(
-            *fetch(con, f"select * from {QUALITY_RANGE}(?, ?)", [d_from, d_to], QUALITY_RANGE)
+            *fetch(
+                con,
+                f"select * from {QUALITY_RANGE}(?, ?) where unit_code = ?",
+                [d_from, d_to, unit_code],
+                QUALITY_RANGE,
+            )
         )
     finally:
         con.close()
@@ -570,7 +577,7 @@ def _figures(data: _Data, lang: str) -> tuple[Figures, dict[str, Change], list[P
                 f"quality.{column}",
                 data.quality[column],
                 QUALITY_RANGE,
-                _period_filter(*rng),
+                _period_filter(*rng, unit_code=scope),
                 column,
                 "count",
                 measure,

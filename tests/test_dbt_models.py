@@ -540,6 +540,46 @@ def test_quality_files_lists_every_file_without_paths(con):
     assert len(rows) == 8
 
 
+def test_summary_quality_counts_each_units_files(con):
+    # 巡查日志.xlsx and 宣传台账.xlsx hold rows of XHY and XJ, each case ledger one unit's;
+    # ZBB has no file. The superseded and duplicate files are behind no figure.
+    files = _rows(
+        con,
+        "select unit_code, file_name, unit_rows_loaded, rows_loaded "
+        "from reporting.rpt_summary_quality_unit_files order by unit_code, file_id",
+    )
+    assert [(r["unit_code"], r["file_name"], r["unit_rows_loaded"]) for r in files] == [
+        ("ALL", "西花园案件台账.xlsx", 9),
+        ("ALL", "兴泾案件台账.csv", 4),
+        ("ALL", "宣传台账.xlsx", 6),
+        ("ALL", "巡查日志.xlsx", 6),
+        ("XHY", "西花园案件台账.xlsx", 9),
+        ("XHY", "宣传台账.xlsx", 4),
+        ("XHY", "巡查日志.xlsx", 4),
+        ("XJ", "兴泾案件台账.csv", 4),
+        ("XJ", "宣传台账.xlsx", 2),
+        ("XJ", "巡查日志.xlsx", 2),
+    ]
+    counted = (
+        "select unit_code, files from reporting.summary_quality_between(?, ?) order by unit_code"
+    )
+    assert _rows(con, counted, ["2011-08-01", "2011-10-31"]) == [
+        {"unit_code": "ALL", "files": 4},
+        {"unit_code": "XHY", "files": 3},
+        {"unit_code": "XJ", "files": 3},
+        {"unit_code": "ZBB", "files": 0},
+    ]
+    # In October XJ's rows in the patrol log (20 August, 20 September) lie outside the range.
+    assert _rows(con, counted, ["2011-10-01", "2011-10-31"])[2] == {"unit_code": "XJ", "files": 2}
+    stored = _rows(
+        con,
+        "select unit_code, files from reporting.rpt_summary_quality_unit_period "
+        "where period = ? and period_start = ? order by unit_code",
+        ["month", date(2011, 10, 1)],
+    )
+    assert [r["files"] for r in stored] == [4, 3, 2, 0]
+
+
 def test_quality_quarantine_gives_reasons_not_values(con):
     rows = _rows(con, "select * from reporting.rpt_quality_quarantine")
     assert rows == [

@@ -1,4 +1,4 @@
-"""The genre's rules of the summary writer: rounding, comparison words, document blocks."""
+"""The genre's rules of the summary writer: rounding, comparison words, blocks, the files listed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pipeline.summary import (
     Figure,
     Figures,
     _environment,
+    build_summary,
     change_direction,
     genre_count,
     genre_count_en,
@@ -258,3 +259,45 @@ def test_a_notable_fall_to_zero_is_called_marked():
     assert str(say.stat("board_show")) == (
         "Display board showings: none, a marked fall on the previous period (16)"
     )
+
+
+# Summaries of the warehouse conftest builds from hand-written ledgers. Its 巡查日志.xlsx and
+# 宣传台账.xlsx hold rows of XHY and XJ; each unit has its own case ledger; ZBB has no file.
+def file_lines(markdown: str) -> list[str]:
+    """The data note's list of ledger files, one line each."""
+    return [line for line in markdown.splitlines() if line.startswith("- ")]
+
+
+def test_a_one_unit_summary_lists_only_that_units_files_and_counts(built_settings):
+    xj = build_summary(built_settings, unit="XJ", charts=False)
+    assert file_lines(xj.markdown) == [
+        "- 兴泾案件台账.csv：读取4行，入库4行，隔离0行，跳过0行",
+        "- 宣传台账.xlsx：读取6行，入库6行（其中本单位2行），隔离0行，跳过0行",
+        "- 巡查日志.xlsx：读取6行，入库6行（其中本单位2行），隔离0行，跳过0行",
+    ]
+    assert "与本期有关的台账文件3个" in xj.markdown
+    # In October XJ's patrols file holds none of its rows (XHY patrolled on 31 October).
+    october = build_summary(
+        built_settings, unit="XJ", date_from="2011-10-01", date_to="2011-10-31", charts=False
+    )
+    assert [line.split("：")[0] for line in file_lines(october.markdown)] == [
+        "- 兴泾案件台账.csv",
+        "- 宣传台账.xlsx",
+    ]
+    assert "与本期有关的台账文件2个" in october.markdown
+    english = build_summary(built_settings, unit="XJ", lang="en", charts=False)
+    assert file_lines(english.markdown)[1] == (
+        "- 宣传台账.xlsx: 6 read, 6 loaded (2 of them this unit's), 0 quarantined, 0 skipped"
+    )
+    zbb = build_summary(built_settings, unit="ZBB", charts=False)
+    assert file_lines(zbb.markdown) == []
+    assert "与本期有关的台账文件0个" in zbb.markdown
+    # The whole pilot lists every loaded file, with no unit's share.
+    pilot = build_summary(built_settings, charts=False)
+    assert [line.split("：")[0] for line in file_lines(pilot.markdown)] == [
+        "- 兴泾案件台账.csv",
+        "- 西花园案件台账.xlsx",
+        "- 宣传台账.xlsx",
+        "- 巡查日志.xlsx",
+    ]
+    assert "本单位" not in pilot.markdown

@@ -341,8 +341,9 @@ def test_the_data_note_counts_files_and_quarantined_rows_from_the_reporting_mode
     con = open_reporting(demo_settings)
     try:
         files, quarantined = con.execute(
-            "select files, rows_quarantined from reporting.summary_quality_between(?, ?)",
-            ["2012-02-01", "2012-07-31"],
+            "select files, rows_quarantined from reporting.summary_quality_between(?, ?) "
+            "where unit_code = ?",
+            ["2012-02-01", "2012-07-31", "XJ"],
         ).fetchone()
     finally:
         con.close()
@@ -351,7 +352,13 @@ def test_the_data_note_counts_files_and_quarantined_rows_from_the_reporting_mode
         "（reporting.summary_quality_between）" in note
     )
     listed = [line for line in note.splitlines() if line.startswith("- ") and "：读取" in line]
-    assert len(listed) == files
+    # XJ's three ledgers, none of another unit's.
+    assert files == 3
+    assert sorted(line.split("：")[0] for line in listed) == [
+        "- XJ_宣传及专项活动台账.xlsx",
+        "- XJ_巡查日志.xlsx",
+        "- XJ_案件台账.xlsx",
+    ]
 
 
 def test_docx_has_headings_centred_title_and_charts(demo_settings, tmp_path):
