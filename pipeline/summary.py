@@ -262,6 +262,7 @@ class _Data:
     unit_code: str
     d_from: date
     d_to: date
+    asked_from: date | None  # --from as given, when it lay before the pilot start
     prev: tuple[date, date] | None
     units: list[dict]
     current: dict[str, dict]
@@ -284,6 +285,10 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
     try:
         start, end = pilot_bounds(con)
         d_from, d_to = date_range(d_from, d_to, start, end)
+        # The ledgers begin at the pilot start: a range asked to begin earlier is titled and
+        # counted from it, and the data note says so.
+        asked_from = d_from if d_from < start else None
+        d_from = max(d_from, start)
         units = _records(
             *fetch(
                 con, f"select * from {UNITS_REL} order by is_pilot_total, unit_code", [], UNITS_REL
@@ -410,6 +415,7 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
         unit_code=unit_code,
         d_from=d_from,
         d_to=d_to,
+        asked_from=asked_from,
         prev=prev,
         units=units,
         current=current,
@@ -961,6 +967,7 @@ def build_summary(
         ),
         "d_from": data.d_from,
         "d_to": data.d_to,
+        "asked_from": data.asked_from,
         "prev": data.prev,
         "referrals": referrals,
         "outputs": outputs,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from pipeline import i18n
@@ -301,3 +303,46 @@ def test_a_one_unit_summary_lists_only_that_units_files_and_counts(built_setting
         "- 巡查日志.xlsx",
     ]
     assert "本单位" not in pilot.markdown
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "note"),
+    [
+        (
+            "zh",
+            "社会管理综合执法试点工作经验材料（2011年8月1日至2011年9月30日）",
+            (
+                "统计期间为2011-08-01至2011-09-30。所选起始日期2011-06-01早于试点开始日期，"
+                "台账自试点开始之日（2011-08-01）起建立，故统计期间自该日起算。"
+            ),
+        ),
+        (
+            "en",
+            "work-experience summary (1 August 2011 to 30 September 2011)",
+            (
+                "Period: 2011-08-01 to 2011-09-30. The start asked for, 2011-06-01, lies before "
+                "the pilot began; the ledgers begin at its start, 2011-08-01, so the period is "
+                "counted from that day."
+            ),
+        ),
+    ],
+)
+def test_a_range_asked_to_begin_before_the_pilot_begins_at_its_start(
+    built_settings, lang, title, note
+):
+    summary = build_summary(
+        built_settings, date_from="2011-06-01", date_to="2011-09-30", lang=lang, charts=False
+    )
+    assert summary.title.endswith(title)
+    assert any(note in b[1] for b in summary.blocks if b[0] == "para")
+    assert "2011年6月1日" not in summary.markdown and "June 2011" not in summary.markdown
+    assert summary.meta["d_from"] == date(2011, 8, 1)
+    # Every figure is traced to the range it was counted over.
+    assert all("d_from=2011-06-01" not in f.filter for f in summary.figures)
+    # A range inside the pilot gets no such note.
+    inside = build_summary(
+        built_settings, date_from="2011-08-01", date_to="2011-09-30", lang=lang, charts=False
+    )
+    assert inside.title == summary.title
+    assert not any(note in b[1] for b in inside.blocks if b[0] == "para")
+    assert "2011-06-01" not in inside.markdown
