@@ -1,7 +1,8 @@
 {% macro pilot_change_metrics(periods) -%}
     {#- Each count metric per unit over each period of `periods` against the period of the
-        same number of days just before it, with the Poisson z-score of the change; no
-        previous count (null) when that period begins before the pilot. -#}
+        same number of days just before it, with the Poisson z-score of the change where the
+        metric counts events (pilot_change_verdict); no previous count (null) when that period
+        begins before the pilot. -#}
     with both_sides as (
 
         select
@@ -50,6 +51,7 @@
             previous_side.period_start as previous_start,
             previous_side.period_end as previous_end,
             '{{ metric }}' as metric,
+            {{ pilot_is_event_count(metric) }} as is_event_count,
             cast(current_side.{{ adapter.quote(metric) }} as double) as current_value,
             {#- No ledgers were kept before the pilot: a previous range that begins before it
                 has no count to compare with, not a count of zero. -#}
@@ -76,9 +78,9 @@
         previous_start,
         previous_end,
         metric,
+        is_event_count,
         current_value,
         previous_value,
-        {{ pilot_poisson_z('current_value', 'previous_value') }} as z_score,
-        {{ pilot_is_notable('current_value', 'previous_value') }} as is_notable
+        {{ pilot_change_verdict('current_value', 'previous_value', 'is_event_count') }}
     from changes
 {%- endmacro %}

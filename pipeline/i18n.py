@@ -125,11 +125,15 @@ TEXT: dict[str, tuple[str, str]] = {
         (
             "本期 {start} 至 {end}，上期 {prev_start} 至 {prev_end}。z = 2(√本期 − √上期)，"
             "|z| > 3 视为显著变化（▲ 上升，▼ 下降）；小数字的百分比变化容易误导。"
+            "宣传资料、横幅、牌匾等产出数量成批发生（一次活动可发放上千份），不作泊松比较，"
+            "只列两期数字。"
         ),
         (
             "This period {start} to {end}, previous {prev_start} to {prev_end}. "
             "z = 2(√current − √previous); |z| > 3 marks a notable change (▲ up, ▼ down); "
-            "percent changes mislead on small counts."
+            "percent changes mislead on small counts. Output quantities (leaflets, banners, "
+            "signboards, ...) come in batches, a thousand leaflets at one event: they get no "
+            "z, only both figures."
         ),
     ),
     "no_previous_caption": (

@@ -515,6 +515,36 @@ def test_range_macro_applies_the_same_definitions_to_any_range(con):
     assert (zbb["cases_found"], zbb["closure_rate"], zbb["grid_coverage"]) == (0, None, None)
 
 
+def test_output_quantities_are_stated_without_a_poisson_verdict(con):
+    # XHY handed out 1,800 leaflets at one event in August and 200 in September. As counts,
+    # z = 2(sqrt(200) - sqrt(1800)) = -56.6; but a batch is no Poisson count, so both values
+    # are stated with no z-score and no verdict. Its patrols found 3 issues in August and
+    # none in September: counts of events keep the comparison (z = -3.46, notable).
+    columns = "metric, is_event_count, current_value, previous_value, z_score, is_notable"
+    expected = [
+        ("issues_found", True, 0.0, 3.0, pytest.approx(-2 * 3**0.5), True),
+        ("leaflet", False, 200.0, 1800.0, None, False),
+    ]
+    monthly = con.execute(
+        f"select {columns} from reporting.rpt_changes_unit_period where period = ? "
+        "and unit_code = ? and period_start = ? and metric in (?, ?) order by metric",
+        ["month", "XHY", date(2011, 9, 1), "issues_found", "leaflet"],
+    ).fetchall()
+    assert monthly == expected
+    ranged = con.execute(
+        f"select {columns} from reporting.changes_between(?, ?) "
+        "where unit_code = ? and metric in (?, ?) order by metric",
+        ["2011-09-01", "2011-09-30", "XHY", "issues_found", "leaflet"],
+    ).fetchall()
+    assert ranged == expected
+    # Every output type, and only they, in any unit or period, is never judged.
+    verdicts = con.execute(
+        "select metric, count(z_score), count(case when is_notable then 1 end) "
+        "from reporting.rpt_changes_unit_period where not is_event_count group by metric"
+    ).fetchall()
+    assert sorted(verdicts) == sorted((metric, 0, 0) for metric in OUTPUT_COLUMNS)
+
+
 def test_quality_files_lists_every_file_without_paths(con):
     rows = _rows(con, "select * from reporting.rpt_quality_files order by file_id")
     assert list(rows[0]) == [

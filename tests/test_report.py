@@ -119,6 +119,23 @@ def test_a_range_from_the_pilots_start_is_not_compared_with_the_days_before_it(
     assert "2 ← 4, z −1.17" in html or "2 ← 4, z -1.17" in html
 
 
+def test_output_quantities_are_compared_without_a_verdict(built_settings):
+    # XHY handed out 1,800 leaflets at one event in August and 200 in September: a batch, not
+    # a count of events, so the overview gives both figures and no z or flag. Its patrols
+    # found 3 issues in August and none in September: a count of events, flagged.
+    data = read_report_data(built_settings, date_from="2011-09-01", date_to="2011-09-30")
+    table = report.changes_table(data.changes, "zh")
+    xhy = table["header"].index("西花园路街道办事处")
+    cells = {row.cells[0].text: row.cells[xhy] for row in table["rows"]}
+    assert (cells["发放宣传资料"].text, cells["发放宣传资料"].cls) == ("200 ← 1,800", "num")
+    assert cells["巡查发现问题"].text.endswith("z -3.46 ▼ 显著下降")
+    assert "down" in cells["巡查发现问题"].cls
+    # Nor do the monthly small multiples mark September's leaflets.
+    month = data.monthly_changes[("XHY", date(2011, 9, 1), "leaflet")]
+    assert (month["z_score"], month["is_notable"]) == (None, False)
+    assert data.monthly_changes[("XHY", date(2011, 9, 1), "issues_found")]["is_notable"]
+
+
 def test_unit_and_range_narrow_the_site(built_settings, tmp_path):
     index = report.write_report(
         built_settings, out_dir=tmp_path, date_from="2011-09-01", date_to="2011-10-31", unit="XJ"

@@ -255,11 +255,11 @@ def test_a_count_that_fell_to_zero_reads_as_a_sentence(metric):
 
 
 def test_a_notable_fall_to_zero_is_called_marked():
-    say, _ = phrases("zh", "board_show", "次", 16, notable=True)
-    assert str(say.stat("board_show")) == "展板展出0次，比上一时段（16次）明显减少"
-    say, _ = phrases("en", "board_show", "次", 16, notable=True)
-    assert str(say.stat("board_show")) == (
-        "Display board showings: none, a marked fall on the previous period (16)"
+    say, _ = phrases("zh", "notices_issued", "份", 16, notable=True)
+    assert str(say.stat("notices_issued")) == "下发整改通知书0份，比上一时段（16份）明显减少"
+    say, _ = phrases("en", "notices_issued", "份", 16, notable=True)
+    assert str(say.stat("notices_issued")) == (
+        "Rectification notices issued: none, a marked fall on the previous period (16)"
     )
 
 

@@ -177,16 +177,23 @@ def test_sentences_follow_the_data_for_a_unit_half_year(demo_settings):
     )
     body, note = body_and_note(summary.markdown)
     assert "发现处理各类问题75件，比上一时段（25件）明显增加" in body
-    assert "发放宣传资料140余份，比上一时段（390份）明显减少" in body
+    # Leaflets come in batches (146 against 390 would be z = -15.3 as a count): no verdict.
+    assert "发放宣传资料140余份（上一时段390份）" in body
     assert "下发整改通知书7份（上一时段4份）" in body
     assert "展板展出2次，与上一时段持平" in body
     assert "立案处罚0件，比上一时段（3件）明显减少" in body
-    assert "修补破损道砖0处，比上一时段（4处）明显减少" in body
+    assert "修补破损道砖0处（上一时段4处）" in body
     assert "制作展板2块（上一时段没有）" in body
-    assert (
-        "二是部分工作量明显下降。发放宣传资料140余份，比上一时段（390份）明显减少，需分析原因。"
-        in body
-    )
+    # Nor is their fall a problem: the one problem is the notices.
+    assert section(summary, "三、存在的问题") == [
+        (
+            "para",
+            (
+                "一是整改通知落实不够到位。兴泾镇下发整改通知书7份，按期整改5份，"
+                "按期整改率71.4%，跟踪督办有待加强。"
+            ),
+        )
+    ]
     assert "各单位比较" not in body
     assert "比较期间为等长的上一时段2011-08-03至2012-01-31" in note
     # No sentence claims a rise that did not happen.
@@ -209,11 +216,12 @@ def test_a_change_short_of_notable_is_stated_not_judged(demo_settings):
         "立案处罚2件（上一时段4件），罚款3900余元。"
     ) in paragraphs
     assert "排查调处矛盾纠纷3起（上一时段1起），调解成功2起（上一时段1起）。" in paragraphs
-    # Display boards shown 6 -> 0 (z = -4.9): a count that fell to zero reads like any other.
+    # Output quantities come in batches: none is judged, not leaflets 350 -> 230, display
+    # boards shown 6 -> 0 or consultations 23 -> 60 (|z| of 4.9 and more as counts).
     publicity = (
-        "发放宣传资料230份，比上一时段（350份）明显减少，悬挂横幅46条（上一时段32条），"
+        "发放宣传资料230份（上一时段350份），悬挂横幅46条（上一时段32条），"
         "张贴标语65条（上一时段80条），出黑板报4期（上一时段1期），"
-        "展板展出0次，比上一时段（6次）明显减少，现场咨询60人次，比上一时段（23人次）明显增加，"
+        "展板展出0次（上一时段6次），现场咨询60人次（上一时段23人次），"
         "举办广场文化活动4场（上一时段1场）。"
     )
     assert section(summary, "（四）宣传发动") == [("para", publicity)]
@@ -302,13 +310,13 @@ def test_a_section_with_nothing_to_report_says_so(demo_settings):
             "2012-07-31",
             {
                 "cases_found": "up",  # 75 against 25: z = 7.3
-                "leaflet": "down",  # 146 against 390: z = -15.3
+                "leaflet": "flat",  # 146 against 390: a batch quantity, never judged
                 "notices_issued": "flat",  # 7 against 4: z = 1.3
-                "banner": "flat",  # 39 against 23: z = 2.9, just short of notable
+                "banner": "flat",  # 39 against 23: an output quantity, never judged
                 "board_show": "same",  # 2 against 2
                 "penalties": "zero",  # 0 against 3
-                "board_made": "new",  # 2 against 0: z = 2.8, a rise from nothing not notable
-                "blackboard": "up",  # 3 against 0: z = 3.5
+                "board_made": "new",  # 2 against 0: an output quantity, never judged
+                "blackboard": "new",  # 3 against 0: an output quantity, never judged
             },
         ),
         ("2012-05-01", "2012-07-31", {"penalties": "absent"}),  # 0 against 0

@@ -4,7 +4,8 @@
 ) }}
 
 {#- Each count against the same unit's previous period of the same kind (last month, last
-    quarter, ...), with the Poisson z-score; the whole pilot has no previous period.
+    quarter, ...), with the Poisson z-score where the metric counts events (not for output
+    quantities, see pilot_is_event_count); the whole pilot has no previous period.
     The previous period is found on the wide rows (one per unit and period) and only then
     turned long: one window over the units' periods rather than one per metric.
     A view: stored, the long rows would be every metric of every unit-period again (16M rows
@@ -52,6 +53,7 @@ long_counts as (
         previous_start,
         previous_end,
         '{{ metric }}' as metric,
+        {{ pilot_is_event_count(metric) }} as is_event_count,
         {{ adapter.quote('current__' ~ metric) }} as current_value,
         {{ adapter.quote('previous__' ~ metric) }} as previous_value
     from with_previous
@@ -71,10 +73,10 @@ final as (
         previous_start,
         previous_end,
         metric,
+        is_event_count,
         current_value,
         previous_value,
-        {{ pilot_poisson_z('current_value', 'previous_value') }} as z_score,
-        {{ pilot_is_notable('current_value', 'previous_value') }} as is_notable
+        {{ pilot_change_verdict('current_value', 'previous_value', 'is_event_count') }}
     from long_counts
 
 )
