@@ -128,96 +128,96 @@ ZERO_PHRASES = {
     "cases_found": (
         "件",
         "发现处理各类问题0件（上一时段2件）",
-        "Cases found: none (previous period 2)",
+        "Cases found: 0 (previous period 2)",
     ),
     "corrected_on_spot": (
         "件",
         "劝导教育、现场纠正0件（上一时段2件）",
-        "Corrected on the spot: none (previous period 2)",
+        "Corrected on the spot: 0 (previous period 2)",
     ),
     "notices_issued": (
         "份",
         "下发整改通知书0份（上一时段2份）",
-        "Rectification notices issued: none (previous period 2)",
+        "Rectification notices issued: 0 (previous period 2)",
     ),
     "notices_complied_on_time": (
         "份",
         "按期整改0份（上一时段2份）",
-        "Notices complied with on time: none (previous period 2)",
+        "Notices complied with on time: 0 (previous period 2)",
     ),
-    "penalties": ("件", "立案处罚0件（上一时段2件）", "Penalties: none (previous period 2)"),
+    "penalties": ("件", "立案处罚0件（上一时段2件）", "Penalties: 0 (previous period 2)"),
     "referrals_made": (
         "起",
         "移交有关部门处理0起（上一时段2起）",
-        "Referrals to departments: none (previous period 2)",
+        "Referrals to departments: 0 (previous period 2)",
     ),
     "disputes_found": (
         "起",
         "排查矛盾纠纷0起（上一时段2起）",
-        "Disputes found: none (previous period 2)",
+        "Disputes found: 0 (previous period 2)",
     ),
     "disputes_mediated": (
         "起",
         "调处矛盾纠纷0起（上一时段2起）",
-        "Disputes mediated: none (previous period 2)",
+        "Disputes mediated: 0 (previous period 2)",
     ),
     "disputes_resolved": (
         "起",
         "调解成功0起（上一时段2起）",
-        "Disputes resolved: none (previous period 2)",
+        "Disputes resolved: 0 (previous period 2)",
     ),
-    "patrols": ("次", "开展巡查0次（上一时段2次）", "Patrols: none (previous period 2)"),
+    "patrols": ("次", "开展巡查0次（上一时段2次）", "Patrols: 0 (previous period 2)"),
     "issues_found": (
         "个",
         "巡查发现问题0个（上一时段2个）",
-        "Issues found on patrol: none (previous period 2)",
+        "Issues found on patrol: 0 (previous period 2)",
     ),
     "leaflet": (
         "份",
         "发放宣传资料0份（上一时段2份）",
-        "Publicity materials handed out: none (previous period 2)",
+        "Publicity materials handed out: 0 (previous period 2)",
     ),
-    "banner": ("条", "悬挂横幅0条（上一时段2条）", "Banners: none (previous period 2)"),
+    "banner": ("条", "悬挂横幅0条（上一时段2条）", "Banners: 0 (previous period 2)"),
     "blackboard": (
         "期",
         "出黑板报0期（上一时段2期）",
-        "Blackboard issues: none (previous period 2)",
+        "Blackboard issues: 0 (previous period 2)",
     ),
     "board_made": (
         "块",
         "制作展板0块（上一时段2块）",
-        "Display boards made: none (previous period 2)",
+        "Display boards made: 0 (previous period 2)",
     ),
     "board_show": (
         "次",
         "展板展出0次（上一时段2次）",
-        "Display board showings: none (previous period 2)",
+        "Display board showings: 0 (previous period 2)",
     ),
     "consult": (
         "人次",
         "现场咨询0人次（上一时段2人次）",
-        "On-site consultations: none (previous period 2)",
+        "On-site consultations: 0 (previous period 2)",
     ),
-    "slogan": ("条", "张贴标语0条（上一时段2条）", "Slogans: none (previous period 2)"),
+    "slogan": ("条", "张贴标语0条（上一时段2条）", "Slogans: 0 (previous period 2)"),
     "event": (
         "场",
         "举办广场文化活动0场（上一时段2场）",
-        "Square cultural events: none (previous period 2)",
+        "Square cultural events: 0 (previous period 2)",
     ),
     "signboard": (
         "块",
         "拆换牌匾灯箱0块（上一时段2块）",
-        "Signboards and light boxes removed or replaced: none (previous period 2)",
+        "Signboards and light boxes removed or replaced: 0 (previous period 2)",
     ),
     "paving": (
         "处",
         "修补破损道砖0处（上一时段2处）",
-        "Broken paving repaired: none (previous period 2)",
+        "Broken paving repaired: 0 (previous period 2)",
     ),
     "training": (
         "期",
         "组织法律知识培训0期（上一时段2期）",
-        "Legal training sessions: none (previous period 2)",
+        "Legal training sessions: 0 (previous period 2)",
     ),
 }
 
@@ -250,8 +250,9 @@ def test_a_count_that_fell_to_zero_reads_as_a_sentence(metric):
     assert str(say.stat(metric)) == zh
     # Both numbers are listed in the data note.
     assert [f.key for f in figs.used()] == [f"XJ.{metric}", f"prev.XJ.{metric}"]
-    say, _ = phrases("en", metric, measure, 2, notable=False)
+    say, figs = phrases("en", metric, measure, 2, notable=False)
     assert str(say.stat(metric)) == en
+    assert [f.key for f in figs.used()] == [f"XJ.{metric}", f"prev.XJ.{metric}"]
 
 
 def test_a_notable_fall_to_zero_is_called_marked():
@@ -259,7 +260,7 @@ def test_a_notable_fall_to_zero_is_called_marked():
     assert str(say.stat("notices_issued")) == "下发整改通知书0份，比上一时段（16份）明显减少"
     say, _ = phrases("en", "notices_issued", "份", 16, notable=True)
     assert str(say.stat("notices_issued")) == (
-        "Rectification notices issued: none, a marked fall on the previous period (16)"
+        "Rectification notices issued: 0, a marked fall on the previous period (16)"
     )
 
 

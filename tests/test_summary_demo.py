@@ -239,9 +239,10 @@ def test_english_states_a_change_short_of_notable_without_judging_it(demo_settin
     )
     assert (
         "Cases found: 77, a marked rise on the previous period (49); "
-        "Corrected on the spot: 58 (previous period 40); "
+        "Corrected on the spot by persuasion: 58 (previous period 40), 75.3% of the cases found.\n"
         "Rectification notices issued: 9 (previous period 3); "
-        "Complied with on time: 7 (previous period 3); Penalties: 2 (previous period 4).\n"
+        "Complied with on time: 7, a compliance rate of 77.8%; Penalties: 2 (previous period 4); "
+        "Fines: over 3,900 yuan.\n"
     ) in summary.markdown
     assert "about the same" not in summary.markdown
     assert (
@@ -283,7 +284,13 @@ def test_a_notable_fall_to_zero_is_a_problem(demo_settings):
         charts=False,
     )
     assert section(english, "3. Problems") == [
-        ("para", "Some work fell markedly: Rectification notices issued 0 against 4.")
+        (
+            "para",
+            (
+                "First, some work fell markedly: Rectification notices issued: 0, against 4 in "
+                "the previous period. The causes need to be analysed."
+            ),
+        )
     ]
 
 
@@ -421,6 +428,51 @@ def test_english_summary(demo_settings):
     assert "Rectification notices issued: 34" in summary.markdown
     assert "4 to the population and family planning bureau" in summary.markdown
     assert "over 1,800" in summary.markdown
+
+
+SCOPES = [
+    {"unit": None, "date_from": "2011-08-01", "date_to": "2012-07-31"},
+    {"unit": None, "date_from": "2012-01-15", "date_to": "2012-03-20"},
+    {"unit": "XJ", "date_from": "2012-02-01", "date_to": "2012-07-31"},
+    {"unit": "ZBB", "date_from": "2012-03-01", "date_to": "2012-03-31"},
+    {"unit": "ZBB", "date_from": "2012-03-05", "date_to": "2012-03-05"},
+]
+EN_DATES = re.compile(
+    r"\d{1,2} (?:January|February|March|April|May|June|July|August|September|October|"
+    r"November|December) \d{4}|(?:January|February|March|April|May|June|July|August|"
+    r"September|October|November|December) \d{4}"
+)
+EN_NUMBER = re.compile(r"\d+(?:,\d{3})*(?:\.\d+)?")
+
+
+@pytest.mark.parametrize("scope", SCOPES, ids=lambda s: f"{s['unit'] or 'ALL'}-{s['date_from']}")
+def test_the_english_summary_states_the_chinese_ones_figures(demo_settings, scope):
+    zh = build_summary(demo_settings, charts=False, **scope)
+    en = build_summary(demo_settings, lang="en", charts=False, **scope)
+    # The same figures, listed in the same data note: patrol hours, shares, fines and all.
+    assert [f.key for f in en.figures] == [f.key for f in zh.figures]
+    en_body, en_note = en.markdown.split("## Data note")
+    rows = [
+        [c.strip() for c in line.strip("|").split("|")]
+        for line in en_note.splitlines()
+        if line.startswith("| ") and not line.startswith("| in the text")
+    ]
+
+    # Exact value, model, filter and column alike; only the notes in brackets are translated.
+    def traced(row: list[str]) -> list[str]:
+        return [re.split(r"[ （]", cell)[0] for cell in row[1:3]] + row[3:]
+
+    assert [traced(row) for row in rows] == [
+        traced(row) for row in note_rows(body_and_note(zh.markdown)[1])
+    ]
+    # Every number the English body prints is one of them (headings and dates aside).
+    numbers_in_note = {EN_NUMBER.findall(row[0])[0] for row in rows}
+    lines = [line for line in en_body.splitlines() if not line.startswith("#")]
+    body = EN_DATES.sub("", IMAGES.sub("", "\n".join(lines))).replace("10,000 residents", "")
+    numbers = EN_NUMBER.findall(body)
+    assert numbers
+    for number in numbers:
+        assert number in numbers_in_note, number
 
 
 def test_unknown_unit_and_missing_template_are_clear_errors(demo_settings, tmp_path):
