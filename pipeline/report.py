@@ -101,11 +101,13 @@ def _unit_names(rows: list[dict]) -> dict[str, str]:
 
 
 def totals_table(totals: list[dict], approx: set[tuple[str, str]], lang: str) -> dict:
-    """A row per metric, a column per unit, per-10k values in brackets, ≈ for approximations."""
+    """A row per metric, a column per unit, per-10k values in brackets, ≈ for approximations
+    (`approximate` says whether any cell has one)."""
     header = [i18n.text("metric", lang), i18n.text("unit_of_measure", lang)] + [
         i18n.unit_name(r["unit_code"], r.get("unit_name") or "", lang) for r in totals
     ]
     rows = []
+    approximate = False
     present = set(totals[0]) if totals else set()
     for metric in ("population", *TABLE_METRICS):
         if metric not in present:
@@ -121,9 +123,10 @@ def totals_table(totals: list[dict], approx: set[tuple[str, str]], lang: str) ->
                 text += f" ({_number(r[per_10k], metric, per_10k=True)})"
             if (r["unit_code"], metric) in approx:
                 text = "≈ " + text
+                approximate = True
             cells.append(Cell(text, "num"))
         rows.append(Row(cells))
-    return {"kind": "table", "header": header, "rows": rows}
+    return {"kind": "table", "header": header, "rows": rows, "approximate": approximate}
 
 
 def changes_table(changes: list[dict], lang: str) -> dict:
@@ -189,6 +192,9 @@ def overview_page(data: ReportData, lang: str) -> list[dict]:
         prev_end=_iso(prev.get("previous_end", "—")),
     )
     totals_caption = t("totals_caption").format(start=_iso(data.date_from), end=_iso(data.date_to))
+    totals = totals_table(data.totals, data.approx_totals, lang)
+    # The ≈ legend only where the table shows a ≈.
+    approximate = [{"kind": "note", "text": t("approximate_note")}] if totals["approximate"] else []
     if data.changes and all(r["previous_value"] is None for r in data.changes):
         # Compared with the days before the pilot, every count would "rise" from nothing.
         changes = _section(
@@ -212,14 +218,7 @@ def overview_page(data: ReportData, lang: str) -> list[dict]:
             _charts([charts.monthly_figure(data, lang)], lang),
             t("monthly_caption"),
         ),
-        _section(
-            t("totals_heading"),
-            [
-                totals_table(data.totals, data.approx_totals, lang),
-                {"kind": "note", "text": t("approximate_note")},
-            ],
-            totals_caption,
-        ),
+        _section(t("totals_heading"), [totals, *approximate], totals_caption),
     ]
 
 

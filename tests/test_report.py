@@ -77,6 +77,32 @@ def test_overview_shows_poisson_changes_and_totals(site):
     assert "≈ 2,000 (500.00)" in html  # XHY leaflets 1800余 + 200, per 10k of 40,000
 
 
+@pytest.mark.parametrize(
+    ("lang", "legend"),
+    [
+        ("zh", "≈ 含台账中的约数（如“200余条”）。"),
+        ("en", "≈ includes approximate quantities recorded in the ledgers (e.g. “200+”)."),
+    ],
+)
+def test_the_approximate_legend_shows_only_with_an_approximate_figure(
+    built_settings, tmp_path, lang, legend
+):
+    # The one approximate quantity, XHY's 1800余 leaflets, was handed out on 8 August.
+    html = report.write_report(built_settings, out_dir=tmp_path / "all", lang=lang).read_text(
+        encoding="utf-8"
+    )
+    assert "≈ 2,000 (500.00)" in html and legend in html
+    index = report.write_report(
+        built_settings,
+        out_dir=tmp_path / "autumn",
+        lang=lang,
+        date_from="2011-09-01",
+        date_to="2011-10-31",
+    )
+    html = index.read_text(encoding="utf-8")
+    assert "≈" not in _visible_text(html)
+
+
 def test_changes_come_from_dbt_with_the_previous_range(built_settings):
     data = read_report_data(built_settings, date_from="2011-09-01", date_to="2011-09-30")
     row = next(r for r in data.changes if r["unit_code"] == "XHY" and r["metric"] == "cases_found")
