@@ -723,6 +723,35 @@ def test_a_null_in_a_checked_column_fails_its_models_not_null_test(tmp_path: Pat
     assert passed["not_null_columns_dim_units_unit_code"] == "pass"
 
 
+def test_a_build_drops_what_no_model_makes_any_more_and_leaves_raw_alone(tmp_path: Path):
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
+    write_raw_fixture(settings.warehouse)
+    con = duckdb.connect(str(settings.warehouse))
+    try:
+        # What a model renamed since the last build leaves behind, and a user's own table.
+        for schema in ("reporting", "marts"):
+            con.execute(f"create schema if not exists {schema}")
+        con.execute("create table reporting.rpt_summary_quality_files as select 1 as file_id")
+        con.execute("create view marts.fct_cases_old as select 1 as x")
+        con.execute("create table raw.my_notes as select 1 as x")
+    finally:
+        con.close()
+    result = build(settings, select="+dim_units")
+    # The hook is dbt's on-run-end operation, and it passed.
+    assert [n.status for n in result.nodes if n.resource_type == "operation"] == ["success"]
+    con = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        left = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_name in ('rpt_summary_quality_files', 'fct_cases_old', 'my_notes', "
+            "'dim_units', 'units')"
+        ).fetchall()
+    finally:
+        con.close()
+    assert sorted(r[0] for r in left) == ["marts.dim_units", "raw.my_notes", "reference.units"]
+
+
 def test_dbt_keeps_its_files_beside_each_warehouse(tmp_path: Path):
     root = make_dbt_project(tmp_path / "project")
     first = Settings(root=root, warehouse=tmp_path / "first.duckdb")
