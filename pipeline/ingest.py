@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -346,6 +347,7 @@ class Ingestor:
         self.read_dir = read_dir
         ensure_raw_schema(con)
         validate.install(con)
+        validate.set_date_window(con, settings.pilot_start, dt.date.today())
         # The keyed hash of ID numbers runs in SQL (validate's id_hash); the key lives only in
         # this connection's temp schema, never in the warehouse file.
         inner, outer = hmac_pads(load_secret(settings.secret_file))

@@ -5,6 +5,7 @@ The SQL here is fixed text: identifiers come from the contract, values only from
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import duckdb
@@ -184,6 +185,17 @@ RULES: dict[str, tuple[str, str]] = {
             "2011年8月15日 or 20110815"
         ),
     ),
+    "date_before_pilot": (
+        "{header}“{value}”早于试点开始日期（{detail}），台账中不会有这样的日期，请核对年份",
+        (
+            "{header} '{value}' is before the pilot began ({detail}), so no ledger holds it: "
+            "check the year"
+        ),
+    ),
+    "date_in_future": (
+        "{header}“{value}”晚于{detail}，是尚未到来的日期，请核对年份",
+        "{header} '{value}' is later than {detail}, a day still to come: check the year",
+    ),
     "time_format": (
         "{header}“{value}”不是有效时间，应写作 时:分（如 08:30）",
         "{header} '{value}' is not a time; write HH:MM (e.g. 08:30)",
@@ -277,6 +289,14 @@ RULES: dict[str, tuple[str, str]] = {
 ENUMS = {"source": SOURCES, "action": ACTIONS, "outcome": OUTCOMES}
 
 
+def set_date_window(
+    con: duckdb.DuckDBPyConnection, pilot_start: dt.date, run_date: dt.date
+) -> None:
+    """The window of dates a ledger can hold: from the pilot's first day to the day of the run."""
+    con.execute("set variable pilot_start = ?", [pilot_start])
+    con.execute("set variable run_date = ?", [run_date])
+
+
 def install(con: duckdb.DuckDBPyConnection) -> None:
     """Create the temp macros and message tables validation uses on this connection."""
     # id_hash reads its key from here; the ingest fills it from the installation's secret.
@@ -321,6 +341,26 @@ _ENUM_CHECK = """case when {col} is not null and not {col}_known then reason('en
         (select string_agg(value, '、' order by pos) from ref_enum where field = '{field}')) end"""
 
 
+# A deadline is set ahead of its day, so it may lie after the run's day: up to a year after.
+_DEADLINE_LATEST = "cast(getvariable('run_date') + interval 1 year as date)"
+
+
+def _date_window(
+    field: str, text: str, parsed: str, latest: str = "getvariable('run_date')"
+) -> str:
+    """The rule that a parsed date lies in the window set_date_window sets.
+
+    A date before the pilot's first day falls in none of its periods (the date spine starts
+    there) and one after the run's day cannot have been written yet: 1911.8.3 and 2101-08-03
+    are typing slips, not dates to count.
+    """
+    return f"""case when {parsed} is null
+            or {parsed} between getvariable('pilot_start') and {latest} then null
+        when {parsed} < getvariable('pilot_start') then reason('date_before_pilot', '{field}',
+            {text}, cast(getvariable('pilot_start') as varchar))
+        else reason('date_in_future', '{field}', {text}, cast({latest} as varchar)) end"""
+
+
 def _enum_join(field: str, expr: str) -> str:
     return _ENUM_JOIN.format(field=field, expr=expr)
 
@@ -356,6 +396,8 @@ def _repeats(id_column: str) -> str:
     return _REPEATS.format(id=id_column)
 
 
+# A closing date is held to the run's day only: one before the pilot began is before a found
+# date that is not (closed_before_found says so, and a second reason would say it again).
 # In the outputs' checks, a number followed by a measure word (1800份, 1800余条) is a quantity;
 # one followed by anything else (2千, 1e+20) is not a number this ledger can take.
 CHECKS = {
@@ -405,7 +447,10 @@ select *, list_filter([
     case when date_problem(found_in, found_date) is not null then reason(date_problem(found_in, found_date), 'found_date', found_in, null) end,
     case when date_problem(deadline_in, deadline) is not null then reason(date_problem(deadline_in, deadline), 'deadline', deadline_in, null) end,
     case when date_problem(closed_in, closed_date) is not null then reason(date_problem(closed_in, closed_date), 'closed_date', closed_in, null) end,
+    {_date_window("found_date", "found_in", "found_date")},
+    {_date_window("deadline", "deadline_in", "deadline", _DEADLINE_LATEST)},
     case when closed_date < found_date then reason('closed_before_found', 'closed_date', closed_in, found_in) end,
+    case when closed_date > getvariable('run_date') then reason('date_in_future', 'closed_date', closed_in, cast(getvariable('run_date') as varchar)) end,
     {_enum("source", "source")},
     {_enum("action", "action")},
     {_enum("outcome", "outcome")},
@@ -459,6 +504,7 @@ select *, list_filter([
     case when grid_in is not null and unit_grids is not null and grid is null
         then reason('unknown_grid', 'grid', grid_in, null) end,
     case when date_problem(date_in, date) is not null then reason(date_problem(date_in, date), 'date', date_in, null) end,
+    {_date_window("date", "date_in", "date")},
     case when start_in is not null and start_time is null then reason('time_format', 'start_time', start_in, null) end,
     case when end_in is not null and end_time is null then reason('time_format', 'end_time', end_in, null) end,
     case when issues_in is not null and (issues_found is null or issues_found < 0)
@@ -503,6 +549,7 @@ select *, list_filter([
     req('output_type', type_in), req('quantity', quantity_in),
     case when unit_in is not null and unit_code is null then reason('unknown_unit', 'unit', unit_in, null) end,
     case when date_problem(date_in, date) is not null then reason(date_problem(date_in, date), 'date', date_in, null) end,
+    {_date_window("date", "date_in", "date")},
     case when type_in is not null and output_code is null
         then reason('unknown_output_type', 'output_type', type_in, null) end,
     case when quantity_in is not null and quantity is null

@@ -72,6 +72,94 @@ def test_impossible_and_two_digit_dates_in_a_workbook_name_the_value(settings, t
     ]
 
 
+def test_dates_before_the_pilot_or_after_the_run_are_quarantined_naming_the_cell(
+    settings, tmp_path
+):
+    """1911.8.3 and 2101-08-03 are real calendar dates no ledger of the pilot can hold."""
+    today = dt.date.today()
+    tomorrow = today + dt.timedelta(days=1)
+    case = {"unit": "XHY", "item_code": "SR01"}
+    rows = [
+        {"case_id": "W1", "found_date": "1911.8.3"} | case,
+        {"case_id": "W2", "found_date": dt.date(2101, 8, 3)} | case,  # a date cell
+        {"case_id": "W3", "found_date": "2011-07-31"} | case,  # the eve of the pilot
+        {"case_id": "W4", "found_date": tomorrow.isoformat()} | case,
+        # the pilot's first day and the day of the run are in the window
+        {"case_id": "W5", "found_date": "2011-08-01"} | case,
+        {"case_id": "W6", "found_date": today, "closed_date": today} | case,
+        # a deadline lies ahead of the day it was set: a month on is fine, a century is not
+        {"case_id": "W7", "found_date": today, "deadline": today + dt.timedelta(days=30)} | case,
+        {"case_id": "W8", "found_date": "2011-08-15", "deadline": "2101.8.3"} | case,
+        {"case_id": "W9", "found_date": "2011-08-15", "closed_date": tomorrow} | case,
+    ]
+    report = run(settings, _sheet(tmp_path / "implausible_dates.xlsx", CASES, rows)).files[0]
+    assert (report.total("rows_loaded"), report.total("rows_quarantined")) == (3, 6)
+    assert [r[1] for r in loaded(settings, "cases", "case_id")] == ["W5", "W6", "W7"]
+    try:
+        year_on = today.replace(year=today.year + 1)
+    except ValueError:  # 29 February
+        year_on = today.replace(year=today.year + 1, day=28)
+    later = f"{today}，是尚未到来的日期，请核对年份"
+    before = "早于试点开始日期（2011-08-01），台账中不会有这样的日期，请核对年份"
+    assert quarantine_reasons(settings) == [
+        (2, "date_before_pilot", "found_date", "1911.8.3", f"发现日期“1911.8.3”{before}"),
+        (3, "date_in_future", "found_date", "2101-08-03", f"发现日期“2101-08-03”晚于{later}"),
+        (4, "date_before_pilot", "found_date", "2011-07-31", f"发现日期“2011-07-31”{before}"),
+        (5, "date_in_future", "found_date", f"{tomorrow}", f"发现日期“{tomorrow}”晚于{later}"),
+        (
+            9,
+            "date_in_future",
+            "deadline",
+            "2101.8.3",
+            f"整改期限“2101.8.3”晚于{year_on}，是尚未到来的日期，请核对年份",
+        ),
+        (10, "date_in_future", "closed_date", f"{tomorrow}", f"结案日期“{tomorrow}”晚于{later}"),
+    ]
+    (row,) = [q for q in quality(settings)["quarantine"] if q["row"] == 2]
+    assert row["reasons"][0]["message_en"] == (
+        "发现日期 (found_date) '1911.8.3' is before the pilot began (2011-08-01), so no ledger "
+        "holds it: check the year"
+    )
+
+
+def test_patrol_and_output_dates_keep_to_the_pilot_window(settings, tmp_path):
+    patrols = tmp_path / "patrol_dates.csv"
+    patrols.write_text(
+        "巡查编号,单位,日期,开始时间,结束时间,巡查人员\n"
+        "P1,XHY,2010-08-15,08:00,10:00,A01\n"
+        "P2,XHY,2011-08-15,08:00,10:00,A01\n",
+        encoding="utf-8",
+    )
+    outputs = tmp_path / "output_dates.csv"
+    outputs.write_text(
+        "活动编号,单位,日期,产出类型,数量\nA1,XHY,2011-08-15,横幅,3\nA2,XHY,21010803,横幅,3\n",
+        encoding="utf-8",
+    )
+    run(settings, patrols, outputs)
+    assert loaded(settings, "patrols", "patrol_id") == [(3, "P2")]
+    assert loaded(settings, "outputs", "activity_id") == [(2, "A1")]
+    got = query(settings, "select source_file, source_row, reasons from raw.quarantine order by 1")
+    assert [
+        (r["source_file"], r["source_row"], [(x["rule"], x["field"], x["value"]) for x in rs])
+        for r in got
+        for rs in [json.loads(r["reasons"])]
+    ] == [
+        ("output_dates.csv", 3, [("date_in_future", "date", "21010803")]),
+        ("patrol_dates.csv", 2, [("date_before_pilot", "date", "2010-08-15")]),
+    ]
+
+
+def test_the_window_starts_on_the_pilot_start_dbt_declares(tmp_path):
+    """Python reads the pilot's first day from dbt_project.yml, where dbt's models read it."""
+    from pipeline.settings import Settings
+
+    assert Settings().pilot_start == dt.date(2011, 8, 1)
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: pilot\nvars:\n  pilot_start: '2012-01-01'\n", encoding="utf-8"
+    )
+    assert Settings(root=tmp_path).pilot_start == dt.date(2012, 1, 1)
+
+
 def test_times_as_time_cells_day_fractions_and_text(settings, tmp_path):
     forms = [
         (dt.time(8, 30), dt.time(11, 45)),  # time cells
