@@ -199,12 +199,66 @@ def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
     return (best[1], best[2]) if best else None
 
 
+def sub_header(sheet: Sheet, ledger: Ledger, header_at: int) -> list[str | None] | None:
+    """The row under the header when it is the header's second row, else None.
+
+    Clerks' templates group columns under a merged cell (当事人信息 over 当事人, 身份证号 and
+    联系电话 on the row below), every other header merged down over both rows. The row below
+    then holds header names only. Under a contract header it holds nothing or that column's
+    name again; under a group (a header the contract does not know, or the empty cells a
+    merged one leaves to its right) a contract header, a header naming personal data, or the
+    group's name again (a merged cell written out in every cell it covers). A data row holds
+    a value under some contract header (its unit, its date), which is none of these: even a
+    row lacking its ID is read, and quarantined for it. Cells beside the table (under no
+    header, right of a contract header) make the row no header either.
+    """
+    below_at = header_at + 1
+    if below_at >= len(sheet.rows) or not any(sheet.rows[below_at]):
+        return None
+    index = header_index(ledger)
+    header, below = sheet.rows[header_at], sheet.rows[below_at]
+    group = None
+    for pos, cell in enumerate(below):
+        above = header[pos] if pos < len(header) else None
+        if above is not None:
+            group = None if index.get(normalise_header(above)) else above
+        if cell is None:
+            continue
+        named = index.get(normalise_header(cell))
+        if above is not None and group is None:
+            if named is not index[normalise_header(above)]:
+                return None
+        elif group is None or not (
+            named is not None
+            or is_personal_header(cell)
+            or normalise_header(cell) == normalise_header(group)
+        ):
+            return None
+    return below
+
+
+def header_rows(sheet: Sheet, ledger: Ledger, header_at: int) -> tuple[list[str | None], int]:
+    """The header's cells and the index of its last row: its one row, or two joined.
+
+    Of two rows (see sub_header), a column's header is the lower row's cell where it has one
+    (当事人 under 当事人信息), else the upper row's (案件编号, merged down over both).
+    """
+    header = sheet.rows[header_at]
+    below = sub_header(sheet, ledger, header_at)
+    if below is None:
+        return header, header_at
+    width = max(len(header), len(below))
+    header = header + [None] * (width - len(header))
+    below = below + [None] * (width - len(below))
+    return [low if low is not None else top for top, low in zip(header, below)], header_at + 1
+
+
 def header_layout(
     sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Where each contract column sits in the header row, and the unknown columns (position, name)."""
     index = header_index(ledger)
-    header = sheet.rows[header_at]
+    header, _ = header_rows(sheet, ledger, header_at)
     positions: dict[str, int] = {}
     extras: list[tuple[int, str]] = []
     where = f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
@@ -255,12 +309,12 @@ def sheet_frame(
     import pandas as pd
 
     positions, extras = header_layout(sheet, ledger, header_at, file_name)
-    header = sheet.rows[header_at]
-    start = header_at + 1
+    header, last = header_rows(sheet, ledger, header_at)
+    start = last + 1
     body = sheet.rows[start:]
     width = len(header)
-    # Cells under no header (a second header row's columns, notes typed beside the table) are
-    # not read: which column they belong to is unknown, and they may be a person's details.
+    # Cells under no header (notes typed beside the table, a header row not recognised as one)
+    # are not read: which column they belong to is unknown, and they may be a person's details.
     # They are reported with the unknown columns, so nothing goes unsaid.
     # Only the few positions without a header are looked at, not every cell of the sheet.
     named = {*positions.values(), *(pos for pos, _ in extras)}
@@ -506,7 +560,8 @@ class Ingestor:
         header (no cell spans lines, no blank line, which DuckDB skips) and no row wider than
         the header. Otherwise None, and the file is read in Python.
         """
-        head = csv_head(data, path, HEADER_SCAN_ROWS)
+        # One record more than the header is looked for in: a header's second row (sub_header).
+        head = csv_head(data, path, HEADER_SCAN_ROWS + 1)
         ledger, header_at = locate_header(head.sheet)
         if ledger is None:
             return None
@@ -514,18 +569,19 @@ class Ingestor:
         kept = kept_extras(extras)
         if len({name for _, name in kept}) < len(kept):
             return None
-        width = len(head.sheet.rows[header_at])
-        if any(cell is None for cell in head.sheet.rows[header_at]):
+        header, header_end = header_rows(head.sheet, ledger, header_at)
+        width = len(header)
+        if any(cell is None for cell in header):
             # A column without a header: read in Python, which reports what stands under it.
             return None
         skip = None
         if head.utf8_offset is not None:
-            encoded, start = data, head.utf8_offset[header_at]
+            encoded, start = data, head.utf8_offset[header_end]
             skip = _lines_above(data, start)
         else:
             # Encoded once, whole: the rows below the header are a slice of it, not a copy.
             encoded = head.text.encode("utf-8")
-            start = len(head.text[: head.ends[header_at]].encode("utf-8"))
+            start = len(head.text[: head.ends[header_end]].encode("utf-8"))
         del head.text
         lines = encoded.count(b"\n", start)
         tail = encoded[-1:] if len(encoded) > start else b"\n"
@@ -577,8 +633,8 @@ class Ingestor:
         numbered = rows == 0 or last - first + 1 == rows
         fill = partial(
             self._src_from_csv,
-            head.sheet.row_numbers[header_at] + 1 - (first or 0) if numbered else None,
-            head.sheet.row_numbers[header_at],
+            head.sheet.row_numbers[header_end] + 1 - (first or 0) if numbered else None,
+            head.sheet.row_numbers[header_end],
         )
         return StagedSheet("", ledger, fill, report)
 
@@ -614,7 +670,7 @@ class Ingestor:
         """The view `src` over `src_cells`, adding each row's number in the file.
 
         A row's number is its rowid + offset, or (offset None) its place in rowid order + the
-        header's row. Rows are numbered as Excel numbers them, one per record: below the header
+        header's (last) row. Rows are numbered as Excel numbers them, one per record: below the header
         each line is one record (_stage_csv takes no file where it is not), above it the header's
         row counts records. A view holds no parameters, so the number comes from the table
         src_offset.

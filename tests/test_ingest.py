@@ -38,6 +38,7 @@ EXPECTED_COUNTS = {
     "cases/valid/repeat_party_other_file.csv": (2, 2, 0, 0),
     "cases/valid/source_blank_defaults_to_other.csv": (2, 2, 0, 0),
     "cases/valid/title_lines_above_header.csv": (2, 2, 0, 0),
+    "cases/valid/two_row_header_merged_party.csv": (2, 2, 0, 0),
     "cases/valid/unit_aliases.csv": (7, 7, 0, 0),
     "cases/valid/unknown_extra_column.csv": (2, 2, 0, 0),
     "cases/valid/utf8.csv": (1, 1, 0, 0),

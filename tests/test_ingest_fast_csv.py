@@ -39,7 +39,20 @@ MESSY = (
     "合计,,,,,,,,,,,,,,,,,\n"
 )
 
+# The header in two rows, as saved from a sheet whose 当事人信息 is merged over the three party
+# columns: Excel writes the merged cell's text once; other tools write it in every cell.
+_SUB_HEADER = ",,,,,,,当事人,身份证号,联系电话" + "," * 8
+TWO_ROW_HEADER = MESSY.replace(
+    f"{HEADER},",
+    HEADER.replace("当事人,身份证号,联系电话", "当事人信息,,") + ",",
+).replace("户主姓名\n", f"户主姓名\n{_SUB_HEADER}\n")
+TWO_ROW_HEADER_WRITTEN_OUT = TWO_ROW_HEADER.replace(
+    "当事人信息,,", "当事人信息,当事人信息,当事人信息"
+)
+
 CASES = {
+    "two_row_header.csv": (TWO_ROW_HEADER.encode("utf-8"), True),
+    "two_row_header_written_out.csv": (TWO_ROW_HEADER_WRITTEN_OUT.encode("gb18030"), True),
     "messy.csv": (MESSY.encode("utf-8"), True),
     "messy_bom.csv": (b"\xef\xbb\xbf" + MESSY.encode("utf-8"), True),
     "messy_gbk.csv": (MESSY.encode("gb18030"), True),

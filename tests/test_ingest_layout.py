@@ -11,9 +11,13 @@ import zipfile
 import openpyxl
 import pytest
 import xlwt
-from helpers_ingest import fixture, loaded, make_settings, query, run
+from helpers_ingest import fixture, loaded, make_settings, quarantine_reasons, query, run
+from helpers_privacy import leaks
 
-from pipeline.contract import PATROLS
+from pipeline.contract import CASES, PATROLS
+from pipeline.ingest import sub_header
+from pipeline.quality import quality
+from pipeline.readers import Sheet
 
 PATROL_HEADER = [c.header for c in PATROLS.columns]
 
@@ -180,6 +184,135 @@ def test_title_merged_over_two_rows_and_a_note_above_the_header(settings, tmp_pa
     assert _counts(report) == [("巡查日志", "patrols", "read", 4, 1, 1, 0, 0)]
     assert loaded(settings, "patrols", "patrol_id", "date", "start_time") == [
         (5, "P001", "2011-08-15", "08:30")
+    ]
+
+
+def _two_row_header(ws, groups: dict[str, list[str]], tail: list[str]) -> None:
+    """A header as clerks' templates lay it out: each of `groups` merged over the names below
+    it, every other header merged down over both rows."""
+    singles = ["案件编号", "单位", "发现日期", "事项编码"]
+    col = 1
+    for header in singles:
+        ws.cell(2, col, header)
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+        col += 1
+    for parent, names in groups.items():
+        ws.cell(2, col, parent)
+        ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + len(names) - 1)
+        for name in names:
+            ws.cell(3, col, name)
+            col += 1
+    for header in tail:
+        ws.cell(2, col, header)
+        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+        col += 1
+
+
+def test_a_second_header_row_under_a_merged_header_joins_the_header(settings, tmp_path):
+    """当事人信息 merged over 当事人, 身份证号 and 联系电话: the row beneath is header, not data."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws["A1"] = "西花园路街道案件台账（2011年）"
+    ws.merge_cells("A1:H1")
+    _two_row_header(ws, {"当事人信息": ["当事人", "身份证号", "联系电话"]}, ["处理方式"])
+    ws.append(["C001", "XHY", "2011-08-15", "SR01", "张三", "11010519491231002X"])
+    ws.append(["C002", "XHY", "2011-08-16", "SR01", "李四", None, "13912345678", "劝导教育"])
+    path = tmp_path / "merged_party_header.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("案件", "cases", "read", 2, 2, 2, 0, 0)]
+    assert [
+        r[1:4] for r in loaded(settings, "cases", "case_id", "party_name_masked", "action")
+    ] == [
+        ("C001", "张某", None),
+        ("C002", "李某", "劝导教育"),
+    ]
+    ((hashed,),) = [
+        tuple(r.values())
+        for r in query(settings, "select party_id_hash from raw.cases where case_id = 'C001'")
+    ]
+    assert re.fullmatch("[0-9a-f]{64}", hashed)
+    # Every column has its header: nothing is reported as a column without one, or unknown.
+    assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
+    stored = json.dumps(
+        [query(settings, f"select * from raw.{t}") for t in ("cases", "quarantine", "sheets")],
+        ensure_ascii=False,
+        default=str,
+    )
+    assert leaks(stored, ("张三", "李四", "11010519491231002X", "13912345678")) == []
+
+
+def test_names_of_personal_data_under_a_merged_header_are_not_stored(settings, tmp_path):
+    """Sub-headers the contract does not know (姓名, 电话) still say the column is personal."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "案件台账"
+    _two_row_header(ws, {"当事人信息": ["姓名", "证件号码", "电话"]}, ["处理方式"])
+    ws.append(["C001", "XHY", "2011-08-15", "SR01", "张三", "11010519491231002X", "13912345678"])
+    path = tmp_path / "merged_personal_header.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert (report.total("rows_read"), report.total("rows_loaded")) == (1, 1)
+    (files,) = quality(settings)["files"]
+    assert files["personal_columns_dropped"] == ["姓名", "证件号码", "电话"]
+    assert loaded(settings, "cases", "extra_columns") == [(4, None)]
+
+
+def test_a_row_under_the_header_holding_values_is_data_not_a_header(settings, tmp_path):
+    """Only a row of header names joins the header: one without its ID is quarantined, not lost."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["A1"] = "案件台账"
+    _two_row_header(ws, {"当事人信息": ["当事人", "身份证号"]}, [])
+    ws.append([None, "XHY", "2011-08-15", "SR01", "当事人"])
+    ws.append(["C002", "XHY", "2011-08-15", "SR01", "王五"])
+    path = tmp_path / "row_under_sub_header.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("Sheet", "cases", "read", 2, 2, 1, 1, 0)]
+    assert [(r[0], r[1], r[2]) for r in quarantine_reasons(settings)] == [
+        (4, "required", "case_id")
+    ]
+
+
+@pytest.mark.parametrize(
+    "below, joined",
+    [
+        ([None, None, None, None, "当事人", "身份证号", "联系电话"], True),
+        # merged cells written out in every cell they cover; names the contract does not know
+        (["案件编号", "单位", None, None, "姓名", "证件号码", "当事人信息"], True),
+        (["case_id", "unit", "found_date", "item_code"], True),
+        # a row of values, even one without its ID, is data
+        ([None, "XHY", "2011-08-15", "SR01", "张三"], False),
+        ([None, None, None, None, "张三", "11010519491231002X"], False),
+        ([None, None, None, None, "当事人", "身份证号", "联系电话", None, "联系人：张三"], False),
+        ([None, None, None, None, None, None, None, "劝导教育"], False),
+    ],
+)
+def test_only_a_row_of_header_names_is_taken_for_the_header_s_second_row(below, joined):
+    header = [
+        "案件编号",
+        "单位",
+        "发现日期",
+        "事项编码",
+        "当事人信息",
+        None,
+        None,
+        "处理方式",
+        None,
+    ]
+    sheet = Sheet("", [header, below], [1, 2])
+    assert (sub_header(sheet, CASES, 0) is not None) is joined
+
+
+def test_a_csv_saved_from_a_sheet_with_a_two_row_header(settings):
+    path = fixture("cases", "valid", "two_row_header_merged_party.csv")
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("", "cases", "read", 2, 2, 2, 0, 0)]
+    assert loaded(settings, "cases", "case_id", "party_name_masked") == [
+        (4, "Q001", "张某"),
+        (5, "Q002", "李某"),
     ]
 
 

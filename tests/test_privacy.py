@@ -49,6 +49,8 @@ def test_masking_rules_at_ingest(tmp_path, monkeypatch):
         f.path.name: (f.total("rows_loaded"), f.total("rows_quarantined")) for f in result.files
     } == {
         "cases_with_personal_data.csv": (2, 1),
+        # 当事人信息 merged over 当事人, 身份证号, 联系电话 and 家庭住址 on the row below
+        "cases_with_two_row_header.csv": (1, 0),
         "patrols_with_personal_data.csv": (1, 0),
         "outputs_with_personal_data.csv": (1, 0),
         "cases_quarantined_with_personal_data_in_other_columns.csv": (0, 1),
@@ -83,6 +85,7 @@ def test_masking_rules_at_ingest(tmp_path, monkeypatch):
             '{"备注栏": "联系[电话]"}',
         ),
         ("P002", "李某在兴民村[门牌]建房，证件[身份证号]，手机[电话]", "李某", 64, None),
+        ("T001", None, "张某", 64, None),
     ]
     assert note == "张三在站前街[门牌]占道，电话[电话]"  # no party column: the name stays
     assert (place, out_note) == ("站前街[门牌]", "联系人电话[电话]，身份证[身份证号]")
