@@ -378,10 +378,17 @@ def _date_value(rng: random.Random, d: date | None, text_share: float) -> date |
 def _id_number(rng: random.Random) -> str:
     """A synthetic resident ID number: region 640105, a birth date, a GB 11643 check digit."""
     birth = date(1950, 1, 1) + timedelta(days=rng.randrange(365 * 42))
-    body = f"640105{birth:%Y%m%d}{rng.randrange(1000):03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(ch) * w for ch, w in zip(body, weights))
-    return body + "10X98765432"[total % 11]
+    sequence = rng.randrange(1000)
+    while True:
+        body = f"640105{birth:%Y%m%d}{sequence:03d}"
+        weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+        number = body + "10X98765432"[sum(int(ch) * w for ch, w in zip(body, weights)) % 11]
+        # A number ending in 000 cannot be told from one Excel cut to 15 digits: the ingest
+        # quarantines it (validate's id_maybe_stored_as_number). None of the committed demo's
+        # numbers does; another seed's takes the next sequence code instead.
+        if not number.endswith("000"):
+            return number
+        sequence = (sequence + 1) % 1000
 
 
 def _phone(rng: random.Random) -> str:

@@ -260,6 +260,19 @@ RULES: dict[str, tuple[str, str]] = {
             "which cannot be recovered: format the column as text and retype it"
         ),
     ),
+    "id_maybe_stored_as_number": (
+        (
+            "身份证号“{value}”末三位为000，像是 Excel 以数字保存后只留下前15位的号码"
+            "（校验位可能碰巧相符），不能用来识别当事人；请将该列设为文本，按证件重新录入；"
+            "若证件号码确实以000结尾，请将此格留空"
+        ),
+        (
+            "ID number '{value}' ends in 000, as one does that Excel stored as a number and kept "
+            "only the first 15 digits of (its check digit can match by chance), so it cannot "
+            "identify the party: format the column as text and retype the number from the card; "
+            "if the card's number really ends in 000, leave the cell empty"
+        ),
+    ),
     "formula_no_value": (
         (
             "{header}（单元格 {detail}）是公式“{value}”，文件中没有保存计算结果；"
@@ -396,6 +409,12 @@ def _repeats(id_column: str) -> str:
     return _REPEATS.format(id=id_column)
 
 
+# An 18-digit ID number ending in 000 is what Excel leaves of any 18-digit number stored as a
+# number (15 digits kept, the rest zeros); one in eleven then carries the check digit its first
+# 17 call for. It cannot be told from a real number ending in 000 (a sequence code x00 with
+# check digit 0, one number in about 1,100), so it is quarantined, not hashed: a repeat-party
+# count must not join two people cut to the same 15 digits. The clerk retypes it as text, or
+# leaves the cell empty when the card's number really ends so.
 # A closing date is held to the run's day only: one before the pilot began is before a found
 # date that is not (closed_before_found says so, and a second reason would say it again).
 # In the outputs' checks, a number followed by a measure word (1800份, 1800余条) is a quantity;
@@ -461,6 +480,8 @@ select *, list_filter([
         when regexp_full_match(id_in, '\\d(\\.\\d+)?[eE]\\+?\\d+')
             then reason('id_stored_as_number', 'party_id_no', mask_value(id_in), null)
         else reason('invalid_id_no', 'party_id_no', mask_value(id_in), null) end,
+    case when suffix(id_in, '000') and length(id_in) = 18 and id_problem(id_in, id_expected) is null
+        then reason('id_maybe_stored_as_number', 'party_id_no', mask_value(id_in), null) end,
     case when fine_in is not null and (fine_yuan is null or fine_yuan < 0)
         then reason(coalesce(number_problem(fine_in, false), 'not_number'), 'fine_yuan', fine_in, null) end,
     {_DUPLICATES.format(id="case_id")}

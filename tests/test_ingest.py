@@ -51,6 +51,7 @@ EXPECTED_COUNTS = {
     "cases/invalid/html_saved_as_xls.xls": None,
     "cases/invalid/password_protected.xlsx": None,
     "cases/invalid/id_number_in_scientific_notation.csv": (2, 1, 1, 0),
+    "cases/invalid/id_number_cut_to_15_digits.csv": (2, 1, 1, 0),
     "outputs/valid/approximate_with_measure_word.csv": (5, 5, 0, 0),
     "cases/invalid/bad_source.csv": (2, 1, 1, 0),
     "cases/invalid/closed_before_found.csv": (2, 1, 1, 0),

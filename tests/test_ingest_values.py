@@ -265,6 +265,55 @@ def test_id_in_scientific_notation_from_an_excel_csv(settings):
     )
 
 
+CUT_MESSAGE_ZH = (
+    "身份证号“640*************00”末三位为000，像是 Excel 以数字保存后只留下前15位的号码"
+    "（校验位可能碰巧相符），不能用来识别当事人；请将该列设为文本，按证件重新录入；"
+    "若证件号码确实以000结尾，请将此格留空"
+)
+
+
+def test_an_id_cut_to_15_digits_whose_check_digit_happens_to_pass_is_not_trusted(settings):
+    """Excel keeps 15 digits of a number: 640105198001104987 typed into a number cell and saved
+    as CSV reads 640105198001105000, whose check digit 0 is the one its first 17 call for."""
+    run(settings, fixture("cases", "invalid", "id_number_cut_to_15_digits.csv"))
+    assert [r[:2] for r in loaded(settings, "cases", "case_id")] == [(2, "K001")]
+    assert quarantine_reasons(settings) == [
+        (3, "id_maybe_stored_as_number", "party_id_no", "640*************00", CUT_MESSAGE_ZH)
+    ]
+    (row,) = quality(settings)["quarantine"]
+    assert row["reasons"][0]["message_en"] == (
+        "ID number '640*************00' ends in 000, as one does that Excel stored as a number "
+        "and kept only the first 15 digits of (its check digit can match by chance), so it "
+        "cannot identify the party: format the column as text and retype the number from the "
+        "card; if the card's number really ends in 000, leave the cell empty"
+    )
+
+
+def test_an_id_cut_short_is_never_counted_as_a_repeat_party(settings, tmp_path):
+    """Numbers cut to the same 15 digits are different people, or the same one: neither is
+    known, so none of them is hashed, whether the cell was a number or text."""
+    base = {"unit": "XHY", "found_date": "2011-08-15", "item_code": "SR01"}
+    rows = [
+        {"case_id": "N1", "party_id_no": 640105198001104987} | base,  # a number cell
+        {"case_id": "N2", "party_id_no": "640105198001105000"} | base,  # its digits as text
+        {"case_id": "N3", "party_id_no": "６４０１０５１９８００１１０５０００"} | base,
+        {"case_id": "N4", "party_id_no": "640105198001011000"} | base,  # check digit fails
+        {"case_id": "N5", "party_id_no": "640105198001011231"} | base,
+    ]
+    report = run(settings, _sheet(tmp_path / "ids_cut_short.xlsx", CASES, rows)).files[0]
+    assert (report.total("rows_loaded"), report.total("rows_quarantined")) == (1, 4)
+    ((case_id, hashed),) = [
+        tuple(r.values()) for r in query(settings, "select case_id, party_id_hash from raw.cases")
+    ]
+    assert case_id == "N5" and len(hashed) == 64
+    assert [(r[0], r[1]) for r in quarantine_reasons(settings)] == [
+        (2, "id_stored_as_number"),
+        (3, "id_maybe_stored_as_number"),
+        (4, "id_maybe_stored_as_number"),
+        (5, "invalid_id_no"),
+    ]
+
+
 # --------------------------------------------------------------------------- quantities
 
 
