@@ -149,6 +149,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "notable_up": ("▲ 显著上升", "▲ notable rise"),
     "notable_down": ("▼ 显著下降", "▼ notable fall"),
     "totals_heading": ("区间汇总", "Totals for the range"),
+    "before_pilot_note": (
+        (
+            "所选起始日期{asked}早于试点开始日期，台账自试点开始之日（{start}）起建立，"
+            "故统计期间自该日起算。"
+        ),
+        (
+            "The start asked for, {asked}, is before the pilot began; the ledgers begin on its "
+            "first day ({start}), so the period is counted from there."
+        ),
+    ),
     "totals_caption": (
         "{start} 至 {end}；括号内为每万人数。",
         "{start} to {end}; per 10,000 residents in brackets.",

@@ -193,6 +193,19 @@ def overview_page(data: ReportData, lang: str) -> list[dict]:
     )
     totals_caption = t("totals_caption").format(start=_iso(data.date_from), end=_iso(data.date_to))
     totals = totals_table(data.totals, data.approx_totals, lang)
+    # A --from before the pilot: the pages start on its first day, and say why.
+    before_pilot = (
+        [
+            {
+                "kind": "note",
+                "text": t("before_pilot_note").format(
+                    asked=_iso(data.asked_from), start=_iso(data.date_from)
+                ),
+            }
+        ]
+        if data.asked_from
+        else []
+    )
     # The ≈ legend only where the table shows a ≈.
     approximate = [{"kind": "note", "text": t("approximate_note")}] if totals["approximate"] else []
     if data.changes and all(r["previous_value"] is None for r in data.changes):
@@ -218,7 +231,7 @@ def overview_page(data: ReportData, lang: str) -> list[dict]:
             _charts([charts.monthly_figure(data, lang)], lang),
             t("monthly_caption"),
         ),
-        _section(t("totals_heading"), [totals, *approximate], totals_caption),
+        _section(t("totals_heading"), [*before_pilot, totals, *approximate], totals_caption),
     ]
 
 

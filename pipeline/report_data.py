@@ -61,6 +61,8 @@ class ReportData:
     quarantine: list[dict]
     quarantine_total: int = 0
     approx_monthly: set[tuple[str, date, str]] = field(default_factory=set)
+    # --from as given, when it lay before the pilot start (date_from is then the start).
+    asked_from: date | None = None
 
     @property
     def bounded(self) -> bool:
@@ -180,6 +182,10 @@ def read_report_data(
         first, last = _bounds(con)
         chosen = d_from is not None or d_to is not None
         d_from, d_to = date_range(d_from, d_to, first, last)
+        # The ledgers begin at the pilot start: a range asked to begin earlier is shown from it,
+        # and the overview says so.
+        asked_from = d_from if d_from < first else None
+        d_from = max(d_from, first)
         unit_count = _select(
             con,
             f"select count(*) as n from {METRICS_REL} where period = ? and unit_code <> ?",
@@ -374,4 +380,5 @@ def read_report_data(
         quarantine=quarantine,
         quarantine_total=quarantine_total,
         approx_monthly=approx_monthly,
+        asked_from=asked_from,
     )

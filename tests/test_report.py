@@ -145,6 +145,32 @@ def test_a_range_from_the_pilots_start_is_not_compared_with_the_days_before_it(
     assert "2 ← 4, z −1.17" in html or "2 ← 4, z -1.17" in html
 
 
+def test_a_range_asked_to_begin_before_the_pilot_is_shown_from_its_start(built_settings, tmp_path):
+    data = read_report_data(built_settings, date_from="2011-06-01", date_to="2011-09-30")
+    assert (data.asked_from, data.date_from) == (date(2011, 6, 1), date(2011, 8, 1))
+    for lang, note in (
+        ("zh", "所选起始日期2011-06-01早于试点开始日期，台账自试点开始之日（2011-08-01）起建立"),
+        ("en", "The start asked for, 2011-06-01, is before the pilot began; the ledgers begin"),
+    ):
+        index = report.write_report(
+            built_settings,
+            out_dir=tmp_path / lang,
+            date_from="2011-06-01",
+            date_to="2011-09-30",
+            lang=lang,
+        )
+        html = index.read_text(encoding="utf-8")
+        assert note in html
+        joiner = " 至 " if lang == "zh" else " to "
+        assert f"2011-08-01{joiner}2011-09-30" in html
+        assert f"2011-06-01{joiner}2011-09-30" not in html
+    # A range inside the pilot gets no such note.
+    inside = report.write_report(
+        built_settings, out_dir=tmp_path / "in", date_from="2011-08-01", date_to="2011-09-30"
+    )
+    assert "早于试点开始日期，台账" not in inside.read_text(encoding="utf-8")
+
+
 def test_output_quantities_are_compared_without_a_verdict(built_settings):
     # XHY handed out 1,800 leaflets at one event in August and 200 in September: a batch, not
     # a count of events, so the overview gives both figures and no z or flag. Its patrols
