@@ -275,14 +275,15 @@ def build_and_publish(
     """
     from .lock import writer_lock
     from .publish import publish, record_build
+    from .warehouse import nothing_ingested
 
     if not settings.warehouse.exists():
-        _nothing_ingested(settings)
+        raise nothing_ingested(settings)
     with writer_lock(settings, on_wait=on_wait):
         # None when no ingest has made the raw schema: without it, one error, not dbt's 145.
         fingerprint = inputs_fingerprint(settings)
         if fingerprint is None:
-            _nothing_ingested(settings)
+            raise nothing_ingested(settings)
         if fingerprint == published_fingerprint(settings):
             return BuildResult(nodes=(), elapsed_seconds=0.0)
         try:
@@ -298,15 +299,6 @@ def build_and_publish(
         record_build(settings, "passed")
         fingerprint_file(settings).write_text(fingerprint, encoding="utf-8")
     return result
-
-
-def _nothing_ingested(settings: Settings) -> None:
-    from .errors import WarehouseError
-
-    raise WarehouseError(
-        f"尚未入库任何台账 / nothing ingested yet into {settings.warehouse}",
-        hint="run `pilot ingest FILES` first, or `pilot run` for the demo ledgers",
-    )
 
 
 # What a build reads besides the raw schema: the dbt project, its models, macros, tests and seeds.

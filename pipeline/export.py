@@ -116,6 +116,15 @@ def date_range(
     return d_from, d_to
 
 
+def from_pilot_start(d_from: date, start: date) -> tuple[date, date | None]:
+    """A range's first day, and the one asked for when it lay before the pilot start.
+
+    No ledger is kept before the pilot: the summary and the report count such a range from its
+    start, and say that the start asked for was earlier.
+    """
+    return (start, d_from) if d_from < start else (d_from, None)
+
+
 _PERIOD_ZH = {"week": "周", "month": "月份", "quarter": "季度", "year": "年度"}
 
 

@@ -15,7 +15,7 @@ import duckdb
 
 from .errors import WarehouseBusyError, WarehouseError
 from .settings import Settings
-from .warehouse import DUCKDB_CONFIG, connect, quote_ident
+from .warehouse import DUCKDB_CONFIG, connect, has_raw_table, quote_ident
 
 PUBLISHED_SCHEMAS = ("marts", "intermediate", "reporting")
 POINTER = "CURRENT"
@@ -79,10 +79,7 @@ def publish(settings: Settings) -> dict:
         (newest_file,) = con.execute("select max(ingested_at) from raw.files").fetchone()
         # Likewise the newest withdrawal (`pilot withdraw`) it took into account.
         newest_withdrawal = None
-        if con.execute(
-            "select count(*) from duckdb_tables() "
-            "where schema_name = 'raw' and table_name = 'withdrawals'"
-        ).fetchone()[0]:
+        if has_raw_table(con, "withdrawals"):
             (newest_withdrawal,) = con.execute(
                 "select max(withdrawn_at) from raw.withdrawals"
             ).fetchone()

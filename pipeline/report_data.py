@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 
 from .errors import PilotError, WarehouseError
-from .export import date_range, fetch, parse_date
+from .export import date_range, fetch, from_pilot_start, parse_date
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
 from .warehouse import quote_ident
@@ -184,8 +184,7 @@ def read_report_data(
         d_from, d_to = date_range(d_from, d_to, first, last)
         # The ledgers begin at the pilot start: a range asked to begin earlier is shown from it,
         # and the overview says so.
-        asked_from = d_from if d_from < first else None
-        d_from = max(d_from, first)
+        d_from, asked_from = from_pilot_start(d_from, first)
         unit_count = _select(
             con,
             f"select count(*) as n from {METRICS_REL} where period = ? and unit_code <> ?",

@@ -6,7 +6,7 @@ from .build import inputs_fingerprint, published_fingerprint
 from .errors import WarehouseBusyError
 from .publish import LAST_BUILD, current, publish_dir, read_json
 from .settings import Settings
-from .warehouse import connect, has_raw_files
+from .warehouse import connect, has_raw_files, has_raw_table
 
 
 def status(settings: Settings) -> dict:
@@ -46,11 +46,8 @@ def status(settings: Settings) -> dict:
                     and (cast(? as timestamp) is null or ingested_at > cast(? as timestamp))""",
                 [since, since],
             ).fetchone()
-            (withdrawn,) = con.execute(
-                """select count(*) from duckdb_tables()
-                where schema_name = 'raw' and table_name = 'withdrawals'"""
-            ).fetchone()
-            if withdrawn:
+            withdrawn = 0
+            if has_raw_table(con, "withdrawals"):
                 (withdrawn,) = con.execute(
                     """select count(*) from raw.withdrawals
                     where cast(? as timestamp) is null or withdrawn_at > cast(? as timestamp)""",

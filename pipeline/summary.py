@@ -19,7 +19,14 @@ from typing import Any
 
 from . import i18n
 from .errors import PilotError
-from .export import date_range, fetch, parse_date, pilot_bounds, refuse_other_format
+from .export import (
+    date_range,
+    fetch,
+    from_pilot_start,
+    parse_date,
+    pilot_bounds,
+    refuse_other_format,
+)
 from .publish import open_reporting
 from .settings import ALL_UNITS_CODE, Settings
 
@@ -288,8 +295,7 @@ def _read(settings: Settings, unit_code: str, d_from: date | None, d_to: date | 
         d_from, d_to = date_range(d_from, d_to, start, end)
         # The ledgers begin at the pilot start: a range asked to begin earlier is titled and
         # counted from it, and the data note says so.
-        asked_from = d_from if d_from < start else None
-        d_from = max(d_from, start)
+        d_from, asked_from = from_pilot_start(d_from, start)
         units = _records(
             *fetch(
                 con, f"select * from {UNITS_REL} order by is_pilot_total, unit_code", [], UNITS_REL

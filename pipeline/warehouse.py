@@ -104,12 +104,26 @@ def raw_ledger_ddl(ledger: str) -> str:
     return f"create table if not exists raw.{quote_ident(ledger)} ({cols})"
 
 
-def has_raw_files(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether any ingest has created the raw schema's file manifest (raw.files) yet."""
+def has_raw_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the raw schema has table `name` (an ingest, or a withdrawal, made it)."""
     return con.execute(
         "select count(*) > 0 from information_schema.tables "
-        "where table_schema = 'raw' and table_name = 'files'"
+        "where table_schema = 'raw' and table_name = ?",
+        [name],
     ).fetchone()[0]
+
+
+def has_raw_files(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any ingest has created the raw schema's file manifest (raw.files) yet."""
+    return has_raw_table(con, "files")
+
+
+def nothing_ingested(settings: Settings) -> WarehouseError:
+    """The error of a command that needs ingested ledgers, on a warehouse without any."""
+    return WarehouseError(
+        f"尚未入库任何台账 / nothing ingested yet into {settings.warehouse}",
+        hint="run `pilot ingest FILES` first, or `pilot run` for the demo ledgers",
+    )
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:

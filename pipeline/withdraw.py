@@ -16,10 +16,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import PilotError, WarehouseError
+from .errors import PilotError
 from .lock import writer_lock
 from .settings import Settings
-from .warehouse import connect, delete_file_rows, ensure_raw_schema, has_raw_files
+from .warehouse import (
+    connect,
+    delete_file_rows,
+    ensure_raw_schema,
+    has_raw_files,
+    nothing_ingested,
+)
 
 
 @dataclass(frozen=True)
@@ -83,16 +89,12 @@ def withdraw(
     if not files:
         raise PilotError("没有指定要撤回的文件 / no file named to withdraw")
     if not settings.warehouse.exists():
-        raise WarehouseError(
-            f"仓库不存在 / no warehouse at {settings.warehouse}: nothing to withdraw"
-        )
+        raise nothing_ingested(settings)
     with writer_lock(settings, on_wait=on_wait):
         con = connect(settings)
         try:
             if not has_raw_files(con):
-                raise WarehouseError(
-                    f"尚未入库任何台账 / nothing ingested yet into {settings.warehouse}"
-                )
+                raise nothing_ingested(settings)
             ensure_raw_schema(con)  # raw.withdrawals, in a warehouse made before it existed
             # Every name is checked before anything is deleted: all or none.
             targets = list(dict.fromkeys(_find(con, given) for given in files))
