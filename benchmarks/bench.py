@@ -109,6 +109,25 @@ def new_case_file(ledger: Path, dest: Path, rows: int) -> None:
     dest.write_text(lines[0] + "".join(body), encoding="utf-8", newline="")
 
 
+def unit_case_file(ledger: Path, dest: Path) -> int:
+    """One unit's new file: the header and the first unit's cases under new case IDs.
+
+    Its dates lie inside the periods already built, as a clerk's late entries (补录) do.
+    Returns the number of cases.
+    """
+    with ledger.open(encoding="utf-8", newline="") as fin:
+        header = next(fin)
+        first = next(fin)
+        prefix = first.split("-AJ-", 1)[0] + "-AJ-"
+        body = [first] + [line for line in fin if line.startswith(prefix)]
+    dest.write_text(
+        header + "".join(line.replace("-AJ-", "-AJU-", 1) for line in body),
+        encoding="utf-8",
+        newline="",
+    )
+    return len(body)
+
+
 def step(*args: str) -> list[str]:
     return [PYTHON, STEP, *args]
 
@@ -189,12 +208,24 @@ def compare_scale(
     # finds every file unchanged and the published metrics current, so dbt does not run.
     peer_again = measure("pandas script, again", peer_argv)
     again = measure("pilot ingest + build, again", step("refresh", str(root), wh, *ledgers), env)
-    # A clerk's new file: 2,000 more cases (the case ledger's first rows under new IDs). The
-    # notebook reads every ledger again; pilot ingests the one file and builds. The fact tables
-    # take the new file's rows (incremental by file); the aggregates over them are rebuilt.
+    # A clerk's new file: one unit's cases (the first unit's, under new IDs). The notebook
+    # reads every ledger again; pilot ingests the one file and builds. The fact tables take
+    # the new file's rows (incremental by file); the large aggregates recompute that unit and
+    # the pilot total (incremental by unit).
+    case_ledger = next(p for p in data.files if p.name.startswith("cases"))
+    unit_file = work / "scale" / "cases_unit.csv"
+    unit_cases = unit_case_file(case_ledger, unit_file)
+    peer_unit = measure("pandas script, one unit's new file", [*peer_argv, str(unit_file)])
+    unit_new = measure(
+        "pilot ingest + build, one unit's new file",
+        step("refresh", str(root), wh, str(unit_file)),
+        env,
+    )
+    # A file of 2,000 cases spread over every unit (the case ledger's first rows under new
+    # IDs): every unit's aggregates are recomputed.
     extra = work / "scale" / "cases_new.csv"
-    new_case_file(next(p for p in data.files if p.name.startswith("cases")), extra, 2000)
-    peer_new = measure("pandas script, one new file", [*peer_argv, str(extra)])
+    new_case_file(case_ledger, extra, 2000)
+    peer_new = measure("pandas script, one new file", [*peer_argv, str(unit_file), str(extra)])
     new = measure(
         "pilot ingest + build, one new file", step("refresh", str(root), wh, str(extra)), env
     )
@@ -206,13 +237,20 @@ def compare_scale(
         (label, "", None, "pilot report", rep),
         (label + ", rerun", "pandas script again", peer_again, "pilot ingest + build again", again),
         (
-            label + ", one new 2,000-case file",
+            label + f", one unit's new file ({unit_cases:,} cases)",
+            "pandas script again",
+            peer_unit,
+            "pilot ingest + build (facts and aggregates incremental)",
+            unit_new,
+        ),
+        (
+            label + ", one new 2,000-case file over every unit",
             "pandas script again",
             peer_new,
-            "pilot ingest + build (facts incremental)",
+            "pilot ingest + build (facts incremental, every unit recomputed)",
             new,
         ),
-        (label, "", None, "pilot build of the same, facts rebuilt whole", whole),
+        (label, "", None, "pilot build of the same, rebuilt whole", whole),
     ]
 
 

@@ -1,21 +1,39 @@
-{% macro pilot_output_totals(periods) -%}
+{% macro pilot_output_totals(periods, members=none) -%}
     {#- Output quantities per unit, period of `periods` and output type, only where something
-        was made (the sparse rows that pilot_output_metrics fills out with zeros). -#}
+        was made (the sparse rows that pilot_output_metrics fills out with zeros). Outputs are
+        first summed per reporting unit, day and type. `members`: as for
+        pilot_cases_found_totals. -#}
+    with outputs_by_day as (
+
+        select
+            members.reporting_unit_code as unit_code,
+            outputs.output_date,
+            outputs.output_code,
+            sum(outputs.quantity) as quantity,
+            count(case when outputs.is_approximate then 1 end) as approximate_rows
+        from {{ pilot_ref('fct_outputs') }} as outputs
+        inner join {{ members if members is not none else pilot_ref('dim_unit_members') }} as members
+            on members.unit_code = outputs.unit_code
+        group by
+            members.reporting_unit_code,
+            outputs.output_date,
+            outputs.output_code
+
+    )
+
     select
         outputs.period,
-        members.reporting_unit_code as unit_code,
+        outputs.unit_code,
         outputs.period_start,
         outputs.output_code,
         sum(outputs.quantity) as quantity,
-        count(case when outputs.is_approximate then 1 end) > 0 as is_approximate
+        sum(outputs.approximate_rows) > 0 as is_approximate
     from (
-        {{ pilot_facts_in_periods(periods, pilot_ref('fct_outputs'), 'output_date') }}
+        {{ pilot_facts_in_periods(periods, 'outputs_by_day', 'output_date') }}
     ) as outputs
-    inner join {{ pilot_ref('dim_unit_members') }} as members
-        on members.unit_code = outputs.unit_code
     group by
         outputs.period,
-        members.reporting_unit_code,
+        outputs.unit_code,
         outputs.period_start,
         outputs.output_code
 {%- endmacro %}

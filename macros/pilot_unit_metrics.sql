@@ -1,25 +1,29 @@
-{% macro pilot_unit_metrics(periods, output_totals=none) -%}
+{% macro pilot_unit_metrics(periods, output_totals=none, members=none) -%}
     {#- Every metric of ledgers.md section 7, per unit and period of `periods`
         (a relation or CTE with period, period_start, period_end). The one definition used
         by rpt_unit_metrics and by the reporting.unit_metrics_between table macro.
         `output_totals`: a relation holding pilot_output_totals over the same periods;
-        computed here when none. -#}
+        computed here when none. `members`: the bridge from pilot units to the reporting
+        units to compute (pilot_members_to_build() in an incremental run of rpt_unit_metrics);
+        dim_unit_members, every reporting unit, when none. -#}
     {%- set output_types = pilot_output_types() -%}
+    {%- set members_relation = members if members is not none else pilot_ref('dim_unit_members') -%}
     with unit_periods as (
 
-        {{ pilot_unit_periods(periods) }}
+        {{ pilot_unit_periods(periods, members) }}
 
     ),
 
     cases_by_day as (
 
-        {#- Metrics are counted from fewer rows than cases: the additive ones per unit and day
-            found, closures per unit, day found and day closed. Only these meet the periods and
-            the reporting units, so the work and memory grow with unit-days, not with cases
-            times periods times reporting units. -#}
+        {#- Metrics are counted from fewer rows than cases: the additive ones per reporting unit
+            and day found, closures per reporting unit, day found and day closed. Only these
+            meet the periods, so the work and memory grow with unit-days, not with cases times
+            periods; the pilot total meets them as one row per day. Facts count towards
+            reporting units through dim_unit_members: a unit itself and the pilot total. -#}
         select
-            unit_code,
-            found_date,
+            members.reporting_unit_code as unit_code,
+            cases.found_date,
             count(case_id) as cases_found,
             count(case when is_notice then 1 end) as notices_issued,
             count(case when is_notice_complied_on_time then 1 end) as notices_complied_on_time,
@@ -30,32 +34,36 @@
             count(case when is_dispute_mediated then 1 end) as disputes_mediated,
             count(case when is_dispute_resolved then 1 end) as disputes_resolved,
             count(case when is_corrected_on_spot then 1 end) as corrected_on_spot
-        from {{ pilot_ref('fct_cases') }}
+        from {{ pilot_ref('fct_cases') }} as cases
+        inner join {{ members_relation }} as members
+            on members.unit_code = cases.unit_code
         group by
-            unit_code,
-            found_date
+            members.reporting_unit_code,
+            cases.found_date
 
     ),
 
     closures_by_day as (
 
         select
-            unit_code,
-            found_date,
-            closed_date,
-            days_to_close,
+            members.reporting_unit_code as unit_code,
+            cases.found_date,
+            cases.closed_date,
+            cases.days_to_close,
             count(*) as cases_closed
-        from {{ pilot_ref('fct_cases') }}
-        where closed_date is not null
+        from {{ pilot_ref('fct_cases') }} as cases
+        inner join {{ members_relation }} as members
+            on members.unit_code = cases.unit_code
+        where cases.closed_date is not null
         group by
-            unit_code,
-            found_date,
-            closed_date,
-            days_to_close
+            members.reporting_unit_code,
+            cases.found_date,
+            cases.closed_date,
+            cases.days_to_close
 
     ),
 
-    unit_case_counts as (
+    case_totals as (
 
         {#- A case belongs to the period it was found in. -#}
         select
@@ -82,7 +90,7 @@
 
     ),
 
-    unit_closure_days as (
+    closure_days as (
 
         {#- Closure is judged as of period end: per unit and period, how many of the cases found
             in it were closed by its end after each number of days. -#}
@@ -101,27 +109,6 @@
             closures.unit_code,
             closures.period_start,
             closures.days_to_close
-
-    ),
-
-    closure_days as (
-
-        {#- Facts count towards reporting units through dim_unit_members; the sums of a pilot
-            unit's counts are what its cases would give. -#}
-        select
-            unit_closure_days.period,
-            members.reporting_unit_code as unit_code,
-            unit_closure_days.period_start,
-            unit_closure_days.days_to_close,
-            sum(unit_closure_days.cases_closed) as cases_closed
-        from unit_closure_days
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = unit_closure_days.unit_code
-        group by
-            unit_closure_days.period,
-            members.reporting_unit_code,
-            unit_closure_days.period_start,
-            unit_closure_days.days_to_close
 
     ),
 
@@ -163,58 +150,39 @@
 
     ),
 
-    case_totals as (
-
-        select
-            unit_case_counts.period,
-            members.reporting_unit_code as unit_code,
-            unit_case_counts.period_start,
-            sum(unit_case_counts.cases_found) as cases_found,
-            sum(unit_case_counts.notices_issued) as notices_issued,
-            sum(unit_case_counts.notices_complied_on_time) as notices_complied_on_time,
-            sum(unit_case_counts.penalties) as penalties,
-            sum(unit_case_counts.fines_yuan) as fines_yuan,
-            sum(unit_case_counts.referrals_made) as referrals_made,
-            sum(unit_case_counts.disputes_found) as disputes_found,
-            sum(unit_case_counts.disputes_mediated) as disputes_mediated,
-            sum(unit_case_counts.disputes_resolved) as disputes_resolved,
-            sum(unit_case_counts.corrected_on_spot) as corrected_on_spot
-        from unit_case_counts
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = unit_case_counts.unit_code
-        group by
-            unit_case_counts.period,
-            members.reporting_unit_code,
-            unit_case_counts.period_start
-
-    ),
-
     patrols_by_day as (
 
         {#- Patrols likewise per unit and day; a patrol belongs to the day it started, also
             when it crossed midnight. -#}
         select
-            unit_code,
-            patrol_date,
-            count(patrol_id) as patrols,
-            sum(patrol_hours) as patrol_hours,
-            sum(officer_hours) as officer_hours,
-            sum(issues_found) as issues_found
-        from {{ pilot_ref('fct_patrols') }}
+            members.reporting_unit_code as unit_code,
+            patrols.patrol_date,
+            count(patrols.patrol_id) as patrols,
+            sum(patrols.patrol_hours) as patrol_hours,
+            sum(patrols.officer_hours) as officer_hours,
+            sum(patrols.issues_found) as issues_found
+        from {{ pilot_ref('fct_patrols') }} as patrols
+        inner join {{ members_relation }} as members
+            on members.unit_code = patrols.unit_code
         group by
-            unit_code,
-            patrol_date
+            members.reporting_unit_code,
+            patrols.patrol_date
 
     ),
 
     grids_by_day as (
 
+        {#- A grid is named by its unit and its code: a reporting unit's grids patrolled are the
+            distinct pairs of its pilot units. -#}
         select distinct
-            unit_code,
-            grid_code,
-            patrol_date
-        from {{ pilot_ref('fct_patrols') }}
-        where grid_code is not null
+            members.reporting_unit_code as unit_code,
+            patrols.unit_code as grid_unit_code,
+            patrols.grid_code,
+            patrols.patrol_date
+        from {{ pilot_ref('fct_patrols') }} as patrols
+        inner join {{ members_relation }} as members
+            on members.unit_code = patrols.unit_code
+        where patrols.grid_code is not null
 
     ),
 
@@ -240,20 +208,26 @@
 
     unit_grid_counts as (
 
-        {#- A grid belongs to one unit, so a reporting unit's grids patrolled are the sum of its
-            pilot units' distinct grids. -#}
         select
-            grids.period,
-            grids.unit_code,
-            grids.period_start,
-            count(distinct grids.grid_code) as grids_patrolled
+            period,
+            unit_code,
+            period_start,
+            count(*) as grids_patrolled
         from (
-            {{ pilot_facts_in_periods(periods, 'grids_by_day', 'patrol_date') }}
-        ) as grids
+            select distinct
+                grids.period,
+                grids.unit_code,
+                grids.period_start,
+                grids.grid_unit_code,
+                grids.grid_code
+            from (
+                {{ pilot_facts_in_periods(periods, 'grids_by_day', 'patrol_date') }}
+            ) as grids
+        ) as unit_grids
         group by
-            grids.period,
-            grids.unit_code,
-            grids.period_start
+            period,
+            unit_code,
+            period_start
 
     ),
 
@@ -261,24 +235,18 @@
 
         select
             unit_patrol_counts.period,
-            members.reporting_unit_code as unit_code,
+            unit_patrol_counts.unit_code,
             unit_patrol_counts.period_start,
-            sum(unit_patrol_counts.patrols) as patrols,
-            sum(unit_patrol_counts.patrol_hours) as patrol_hours,
-            sum(unit_patrol_counts.officer_hours) as officer_hours,
-            sum(unit_patrol_counts.issues_found) as issues_found,
-            sum(unit_grid_counts.grids_patrolled) as grids_patrolled
+            unit_patrol_counts.patrols,
+            unit_patrol_counts.patrol_hours,
+            unit_patrol_counts.officer_hours,
+            unit_patrol_counts.issues_found,
+            unit_grid_counts.grids_patrolled
         from unit_patrol_counts
         left join unit_grid_counts
             on unit_grid_counts.period = unit_patrol_counts.period
             and unit_grid_counts.unit_code = unit_patrol_counts.unit_code
             and unit_grid_counts.period_start = unit_patrol_counts.period_start
-        inner join {{ pilot_ref('dim_unit_members') }} as members
-            on members.unit_code = unit_patrol_counts.unit_code
-        group by
-            unit_patrol_counts.period,
-            members.reporting_unit_code,
-            unit_patrol_counts.period_start
 
     ),
 
@@ -335,7 +303,7 @@
 
         {#- Only unit-periods where something was made; the others get zeros below. -#}
         {% call pilot_stored_or(output_totals) -%}
-        {{ pilot_output_totals(periods) }}
+        {{ pilot_output_totals(periods, members) }}
         {%- endcall %}
 
     ),
@@ -354,6 +322,9 @@
             {%- endfor %}
             count(case when is_approximate then 1 end) > 0 as outputs_approximate
         from output_totals
+        {%- if members is not none %}
+        where unit_code in (select reporting_unit_code from {{ members }})
+        {%- endif %}
         group by
             period,
             unit_code,

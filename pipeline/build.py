@@ -193,12 +193,19 @@ def build(
     (for progress display by the caller); `unit_tests` adds the dbt unit tests.
 
     The fact tables are incremental by file (macros/pilot_incremental_by_file.sql): a build adds
-    the rows of newly loaded files and drops those of superseded ones. They are rebuilt whole
-    (--full-refresh) unless the last whole build that passed on this warehouse was of the same
-    project files (models, macros, reference data): a changed definition changes every row.
+    the rows of newly loaded files and drops those of superseded ones. The large aggregates are
+    incremental by reporting unit (macros/pilot_incremental_by_unit.sql): a build recomputes
+    the units whose files changed. Both are rebuilt whole (--full-refresh) unless the last
+    build on this warehouse passed and was of the same project files (models, macros,
+    reference data): a changed definition changes every row, and a build that failed or was
+    stopped may have left some tables built and others not. So the stamp is taken away before
+    dbt runs and put back only when the whole build passed.
     """
     project = project_fingerprint(settings)
-    full_refresh = bool(select) or facts_stamp(settings) != project
+    stamp = facts_stamp(settings)
+    full_refresh = bool(select) or stamp != project
+    if stamp is not None:
+        set_facts_stamp(settings, None)
     _skip_slow_optional_imports()
     from dbt.cli.main import dbtRunner
 
@@ -249,13 +256,12 @@ def build(
     )
     failed = result.with_status(*_FAILED)
     if failed or not outcome.success:
-        # The stamp stays as it was: after a failed build with changed project files, the next
-        # build is whole again.
+        # The stamp stays away: the next build is whole.
         raise BuildError(
             _describe(failed, len(result.with_status("skipped"))),
             hint="fix the reference data or the models named above, then run `pilot build`",
         )
-    if full_refresh and not select:
+    if not select:
         set_facts_stamp(settings, project)
     return result
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_build_scope') }}
 with periods as (
 
     select period, period_start, period_end
@@ -7,7 +8,7 @@ with periods as (
 
 case_mix_totals as (
 
-    {{ pilot_cases_found_totals('periods', 'category_code') }}
+    {{ pilot_cases_found_totals('periods', 'category_code', pilot_members_to_build()) }}
 
 )
 

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_build_scope') }}
 with periods as (
 
     select period, period_start, period_end
@@ -7,7 +8,7 @@ with periods as (
 
 output_totals as (
 
-    {{ pilot_output_totals('periods') }}
+    {{ pilot_output_totals('periods', pilot_members_to_build()) }}
 
 )
 

@@ -1,9 +1,13 @@
 {#- Running totals of each output type from the pilot start, month by month, beside the
     unit's target for that type where the targets seed has one. -#}
+-- depends_on: {{ ref('int_build_scope') }}
 with monthly as (
 
     select * from {{ ref('rpt_outputs_unit_period') }}
     where period = 'month'
+    {%- if is_incremental() %}
+        and unit_code in {{ pilot_rebuild_units() }}
+    {%- endif %}
 
 ),
 

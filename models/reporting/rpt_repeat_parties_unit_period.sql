@@ -1,8 +1,9 @@
 {#- Repeat parties: how many distinct parties (by the keyed hash of their ID number, never
     the person) had cases in a period, and how many of them more than one. -#}
+-- depends_on: {{ ref('int_build_scope') }}
 with unit_periods as (
 
-    {{ pilot_unit_periods(ref('dim_periods')) }}
+    {{ pilot_unit_periods(ref('dim_periods'), pilot_members_to_build()) }}
 
 ),
 
@@ -17,7 +18,7 @@ party_cases as (
     from (
         {{ pilot_facts_in_periods(ref('dim_periods'), ref('fct_cases'), 'found_date') }}
     ) as cases
-    inner join {{ ref('dim_unit_members') }} as members
+    inner join {{ pilot_members_to_build() }} as members
         on members.unit_code = cases.unit_code
     where cases.party_id_hash is not null
     group by

@@ -1,3 +1,4 @@
+-- depends_on: {{ ref('int_build_scope') }}
 {{ config(post_hook="{{ pilot_create_range_macro('unit_metrics_between', 'unit_metrics') }}") }}
 
 with periods as (
@@ -9,7 +10,7 @@ with periods as (
 
 unit_metrics as (
 
-    {{ pilot_unit_metrics('periods', ref('int_output_totals_unit_period')) }}
+    {{ pilot_unit_metrics('periods', ref('int_output_totals_unit_period'), pilot_members_to_build()) }}
 
 )
 
