@@ -7,7 +7,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, PilotError
@@ -38,6 +38,12 @@ class BuildResult:
     elapsed_seconds: float
     # True when the incremental fact tables were rebuilt whole (see build()).
     full_refresh: bool = False
+    # The incremental models, as (schema, table), and the column they are built by (meta
+    # publish_by in dbt_project.yml): publish() copies only their changed rows.
+    publish_by: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # The snapshot the warehouse's tables equalled as the build began, if any: an incremental
+    # publish starts from it.
+    published_before: str | None = None
 
     def with_status(self, *statuses: str) -> tuple[NodeOutcome, ...]:
         return tuple(n for n in self.nodes if n.status in statuses)
@@ -162,6 +168,19 @@ def _outcome(result) -> NodeOutcome:
     )
 
 
+def _publish_keys(results) -> dict[tuple[str, str], str]:
+    """The incremental models of a build and the column each is built by (meta publish_by)."""
+    keys = {}
+    for result in results:
+        node = getattr(result, "node", None)
+        if node is None or node.resource_type != "model":
+            continue
+        column = (node.config.meta or {}).get("publish_by")
+        if column and node.config.materialized == "incremental":
+            keys[(node.schema, node.alias)] = column
+    return keys
+
+
 def _first_reason(node: NodeOutcome) -> str:
     """The line of a node's message that says what went wrong, without dbt's framing."""
     if node.status == "fail" and node.failures is not None and node.resource_type != "unit_test":
@@ -202,9 +221,9 @@ def build(
     dbt runs and put back only when the whole build passed.
     """
     project = project_fingerprint(settings)
-    stamp = facts_stamp(settings)
+    stamp, published = _build_state(settings)
     full_refresh = bool(select) or stamp != project
-    if stamp is not None:
+    if stamp is not None or published is not None:
         set_facts_stamp(settings, None)
     _skip_slow_optional_imports()
     from dbt.cli.main import dbtRunner
@@ -252,7 +271,11 @@ def build(
     run = outcome.result
     nodes = tuple(_outcome(r) for r in run.results)
     result = BuildResult(
-        nodes=nodes, elapsed_seconds=float(run.elapsed_time or 0.0), full_refresh=full_refresh
+        nodes=nodes,
+        elapsed_seconds=float(run.elapsed_time or 0.0),
+        full_refresh=full_refresh,
+        publish_by=_publish_keys(run.results),
+        published_before=published,
     )
     failed = result.with_status(*_FAILED)
     if failed or not outcome.success:
@@ -294,7 +317,7 @@ def build_and_publish(
             return BuildResult(nodes=(), elapsed_seconds=0.0)
         try:
             result = build(settings, on_node=on_node)
-            publish(settings)
+            publish(settings, result)
         except PilotError as exc:
             # Also a publish that failed: the build's tables are not what readers see.
             record_build(settings, "failed", exc.message)
@@ -344,21 +367,33 @@ _STAMP_SCHEMA = "pilot_build"
 
 def facts_stamp(settings: Settings) -> str | None:
     """The project fingerprint the incremental fact tables were last built whole by, if any."""
+    return _build_state(settings)[0]
+
+
+def _build_state(settings: Settings) -> tuple[str | None, str | None]:
+    """The facts stamp, and the name of the snapshot the warehouse's tables equal (written by
+    publish.publish()), each None if there is none."""
     from .warehouse import connect
 
     if not settings.warehouse.exists():
-        return None
+        return None, None
     con = connect(settings, read_only=True)
     try:
-        (kept,) = con.execute(
-            "select count(*) from duckdb_tables() where database_name = current_database() "
-            "and schema_name = ? and table_name = 'stamp'",
-            [_STAMP_SCHEMA],
-        ).fetchone()
-        if not kept:
-            return None
-        row = con.execute(f"select facts_project from {_STAMP_SCHEMA}.stamp").fetchone()
-        return row[0] if row else None
+        kept = {
+            table
+            for (table,) in con.execute(
+                "select table_name from duckdb_tables() where database_name = current_database() "
+                "and schema_name = ?",
+                [_STAMP_SCHEMA],
+            ).fetchall()
+        }
+        state = []
+        for table, column in (("stamp", "facts_project"), ("published", "snapshot")):
+            row = None
+            if table in kept:
+                row = con.execute(f"select {column} from {_STAMP_SCHEMA}.{table}").fetchone()
+            state.append(row[0] if row else None)
+        return state[0], state[1]
     finally:
         con.close()
 
@@ -373,6 +408,10 @@ def set_facts_stamp(settings: Settings, project: str | None) -> None:
         con.execute(f"create or replace table {_STAMP_SCHEMA}.stamp (facts_project varchar)")
         if project is not None:
             con.execute(f"insert into {_STAMP_SCHEMA}.stamp values (?)", [project])
+        else:
+            # A build is about to change the tables: no snapshot equals them any more
+            # (publish() copies only the changed rows into a copy of the one that did).
+            con.execute(f"create or replace table {_STAMP_SCHEMA}.published (snapshot varchar)")
     finally:
         con.close()
 

@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from .errors import WarehouseBusyError, WarehouseError
 from .settings import Settings
 from .warehouse import DUCKDB_CONFIG, connect, has_raw_table, quote_ident
+
+if TYPE_CHECKING:
+    from .build import BuildResult
 
 PUBLISHED_SCHEMAS = ("marts", "intermediate", "reporting")
 POINTER = "CURRENT"
@@ -62,12 +68,19 @@ def _now() -> str:
     return datetime.now(UTC).astimezone().isoformat(timespec="seconds")
 
 
-def publish(settings: Settings) -> dict:
-    """Copy the published schemas (tables, views, table macros) into a new snapshot; point to it."""
+def publish(settings: Settings, result: BuildResult | None = None) -> dict:
+    """Copy the published schemas (tables, views, table macros) into a new snapshot; point to it.
+
+    After an incremental build (`result`, see build.build()) whose previous state is the
+    snapshot now published, the new snapshot starts as a copy of that file and only the changed
+    rows of the incremental models are replaced: those of the files added or taken out, of the
+    reporting units recomputed. The other tables are copied whole, as in a full publish.
+    """
     folder = publish_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     snapshot = folder / f"snapshot-{stamp}-{uuid.uuid4().hex[:8]}.duckdb"
+    before = current(settings)
     con = _connect_when_free(settings)
     try:
         last_load = con.execute(
@@ -84,16 +97,24 @@ def publish(settings: Settings) -> dict:
                 "select max(withdrawn_at) from raw.withdrawals"
             ).fetchone()
         home = con.execute("select current_database()").fetchone()[0]
+        base = _incremental_base(con, folder, before, result)
+        _record_published(con, None)
         try:
+            if base is not None:
+                shutil.copyfile(base, snapshot)
             con.execute("attach ? as snap", [str(snapshot)])
             try:
-                for schema in PUBLISHED_SCHEMAS:
-                    _copy_schema(con, schema)
-                for schema in PUBLISHED_SCHEMAS:
-                    _copy_views(con, home, schema)
+                if base is not None:
+                    for schema in PUBLISHED_SCHEMAS:
+                        _update_schema(con, schema, result.publish_by)
+                else:
+                    for schema in PUBLISHED_SCHEMAS:
+                        _copy_schema(con, schema)
+                    for schema in PUBLISHED_SCHEMAS:
+                        _copy_views(con, home, schema)
             finally:
                 con.execute("detach snap")
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, OSError) as exc:
             # A folder that became read-only, a full disk: the pointer has not moved, and the
             # snapshot before stays the one readers see.
             for part in folder.glob(snapshot.name + "*"):
@@ -104,20 +125,69 @@ def publish(settings: Settings) -> dict:
                 hint=f"check that you may write to {folder} and that its disk has room; "
                 "reports still read the snapshot published before",
             ) from exc
+        pointer = {
+            "snapshot": snapshot.name,
+            "published_at": _now(),
+            "load_id": last_load[0] if last_load else None,
+            "load_finished_at": last_load[1].isoformat() if last_load else None,
+            "files_ingested_until": newest_file.isoformat() if newest_file else None,
+            "withdrawals_until": newest_withdrawal.isoformat() if newest_withdrawal else None,
+            "warehouse": str(settings.warehouse),
+            # How many publishes in a row copied only changed rows (see _incremental_base).
+            "incremental": (before or {}).get("incremental", 0) + 1 if base else 0,
+        }
+        _write_json_atomically(folder / POINTER, pointer)
+        # The warehouse's tables now equal this snapshot's: the next publish may start from it.
+        _record_published(con, snapshot.name)
     finally:
         con.close()
-    pointer = {
-        "snapshot": snapshot.name,
-        "published_at": _now(),
-        "load_id": last_load[0] if last_load else None,
-        "load_finished_at": last_load[1].isoformat() if last_load else None,
-        "files_ingested_until": newest_file.isoformat() if newest_file else None,
-        "withdrawals_until": newest_withdrawal.isoformat() if newest_withdrawal else None,
-        "warehouse": str(settings.warehouse),
-    }
-    _write_json_atomically(folder / POINTER, pointer)
     _remove_old_snapshots(folder, keep={snapshot.name, *_previous(folder, snapshot.name)})
     return pointer
+
+
+# Deleted rows leave space in a snapshot file that later inserts only partly reuse: after this
+# many incremental publishes in a row, the next copies every table anew.
+MAX_INCREMENTAL_PUBLISHES = 20
+# A table of which a larger share of rows changed is copied whole: cheaper than delete + insert.
+MAX_CHANGED_SHARE = 0.3
+_PUBLISHED_RECORD = "pilot_build.published"
+
+
+def _record_published(con: duckdb.DuckDBPyConnection, snapshot: str | None) -> None:
+    """Remember (or, with None, forget) the snapshot the warehouse's tables equal."""
+    con.execute("create schema if not exists pilot_build")
+    con.execute(f"create or replace table {_PUBLISHED_RECORD} (snapshot varchar)")
+    if snapshot is not None:
+        con.execute(f"insert into {_PUBLISHED_RECORD} values (?)", [snapshot])
+
+
+def _incremental_base(
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    before: dict | None,
+    result: BuildResult | None,
+) -> Path | None:
+    """The snapshot an incremental publish starts from, or None for a full publish.
+
+    Only the snapshot the warehouse's tables equalled as this build began will do (recorded by
+    the publish after the build before; build.build() reads it and forgets it as it starts, so
+    a build or publish that did not finish leaves none), and only after an incremental build:
+    a full refresh changed every row.
+    """
+    if result is None or result.full_refresh or not result.publish_by or before is None:
+        return None
+    if before.get("incremental", 0) >= MAX_INCREMENTAL_PUBLISHES:
+        return None
+    path = folder / before["snapshot"]
+    if not path.exists() or path.with_name(path.name + ".wal").exists():
+        return None
+    if result.published_before != before["snapshot"]:
+        return None
+    (scoped,) = con.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'intermediate' and table_name = 'int_build_scope'"
+    ).fetchone()
+    return path if scoped else None
 
 
 # How long publishing waits for a reader of the warehouse itself (`pilot quality`, `pilot
@@ -163,6 +233,79 @@ def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
             f"create macro snap.{quote_ident(schema)}.{quote_ident(name)}({params}) "
             f"as table {definition}"
         )
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str, schema: str) -> list[str]:
+    rows = con.execute(
+        "select table_name from duckdb_tables() where database_name = ? and schema_name = ? "
+        "order by table_name",
+        [database, schema],
+    ).fetchall()
+    return [table for (table,) in rows]
+
+
+# The rows of an incremental model that differ between the warehouse and the snapshot copied
+# from the publish before, by the column the model is built by. A file's rows never change
+# while it stays loaded (pilot_incremental_by_file.sql); a unit's rows change only when the
+# build recomputed it (int_build_scope, pilot_incremental_by_unit.sql).
+_CHANGED = {
+    "file_id": (
+        "(select file_id from snap.{name} except select file_id from {name}) "
+        "union (select file_id from {name} except select file_id from snap.{name})"
+    ),
+    "unit_code": (
+        "select unit_code from intermediate.int_build_scope where entry = 'rebuild_unit'"
+    ),
+}
+
+
+def _update_schema(
+    con: duckdb.DuckDBPyConnection, schema: str, publish_by: Mapping[tuple[str, str], str]
+) -> None:
+    """Bring a copied snapshot's schema to the warehouse's: changed rows of incremental models,
+    every other table anew. Views and table macros are the same (same project) and stay."""
+    home = con.execute("select current_database()").fetchone()[0]
+    ours = _tables(con, home, schema)
+    for table in sorted(set(_tables(con, "snap", schema)) - set(ours)):
+        con.execute(f"drop table snap.{quote_ident(schema)}.{quote_ident(table)}")
+    for table in ours:
+        name = f"{quote_ident(schema)}.{quote_ident(table)}"
+        column = publish_by.get((schema, table))
+        if (
+            column in _CHANGED
+            and table in _tables(con, "snap", schema)
+            and _changed_keys(con, name, column) <= MAX_CHANGED_SHARE
+        ):
+            key = quote_ident(column)
+            con.execute(f"delete from snap.{name} where {key} in (select key from changed_keys)")
+            con.execute(
+                f"insert into snap.{name} by name select * from {name} "
+                f"where {key} in (select key from changed_keys)"
+            )
+        else:
+            con.execute(f"create or replace table snap.{name} as select * from {name}")
+
+
+def _changed_keys(con: duckdb.DuckDBPyConnection, name: str, column: str) -> float:
+    """Put the keys of a table's changed rows in temp table changed_keys; return the larger
+    share of rows they hold, in the warehouse or in the snapshot (infinite if the column is
+    gone: the table is copied whole)."""
+    columns = con.execute(f"select column_name from (describe {name})").fetchall()
+    if (column,) not in columns:
+        return float("inf")
+    key = quote_ident(column)
+    con.execute(
+        f"create or replace temp table changed_keys as "
+        f"select {key} as key from ({_CHANGED[column].format(name=name)})"
+    )
+    shares = [
+        con.execute(
+            f"select count(*) filter ({key} in (select key from changed_keys)) "
+            f"/ greatest(count(*), 1) from {table}"
+        ).fetchone()[0]
+        for table in (name, f"snap.{name}")
+    ]
+    return float(max(shares))
 
 
 def _copy_views(con: duckdb.DuckDBPyConnection, home: str, schema: str) -> None:

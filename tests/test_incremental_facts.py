@@ -41,8 +41,9 @@ def _write(path, rows):
     return path
 
 
-def _contents(warehouse) -> dict[str, list[tuple]]:
-    """Every table and view of the built schemas, rows sorted."""
+def _contents(warehouse, scope: bool = False) -> dict[str, list[tuple]]:
+    """Every table and view of the built schemas, rows sorted; with `scope`, also the units
+    the last build recomputed."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         names = con.execute(
@@ -59,10 +60,24 @@ def _contents(warehouse) -> dict[str, list[tuple]]:
     finally:
         con.close()
     # What a build recomputed differs by design; what it recorded for the next must not.
-    scope = got.pop("intermediate.int_build_scope", None)
-    if scope is not None:
-        got["intermediate.int_build_scope"] = [r for r in scope if r[0] != "rebuild_unit"]
+    built = got.pop("intermediate.int_build_scope", None)
+    if built is not None:
+        got["intermediate.int_build_scope"] = [r for r in built if scope or r[0] != "rebuild_unit"]
     return got
+
+
+def _published(settings) -> tuple[int, dict[str, list[tuple]]]:
+    """How many publishes in a row were incremental, and the published snapshot's contents,
+    checked equal to the warehouse's."""
+    from pipeline.publish import current, publish_dir
+
+    pointer = current(settings)
+    snapshot = _contents(publish_dir(settings) / pointer["snapshot"], scope=True)
+    warehouse = _contents(settings.warehouse, scope=True)
+    assert snapshot.keys() == warehouse.keys()
+    for name in warehouse:
+        assert snapshot[name] == warehouse[name], name
+    return pointer["incremental"], snapshot
 
 
 def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp_path, monkeypatch):
@@ -107,6 +122,7 @@ def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp
     }
     assert materialized == dict.fromkeys(("fct_cases", "fct_patrols", "fct_outputs"), "incremental")
     got = _contents(settings.warehouse)
+    assert _published(settings)[0] == 1
 
     # The same raw data built whole, in a copy of the warehouse.
     whole = Settings(
@@ -192,6 +208,7 @@ def test_a_withdrawn_file_leaves_the_facts_as_a_whole_build_without_it(tmp_path,
     incremental = build_and_publish(settings)  # the ledgers changed: dbt runs
     assert incremental.nodes and not incremental.full_refresh
     got = _contents(settings.warehouse)
+    assert _published(settings)[0] == 1
     assert not [r for r in got["marts.fct_cases"] if r[1].startswith("K00")]
     assert got["marts.fct_cases"]  # XJ's cases stay
     whole = Settings(
@@ -225,9 +242,12 @@ def test_a_file_of_one_unit_recomputes_that_unit_and_the_total_as_a_whole_build_
 ):
     """The aggregates built by unit: a file within the periods already built recomputes only its
     unit and the pilot total; the tables are still those a whole build makes."""
+    import pipeline.publish
     from pipeline.withdraw import withdraw
 
     monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    # XHY and ALL hold half the rows of the demo's aggregates: publish them by unit all the same.
+    monkeypatch.setattr(pipeline.publish, "MAX_CHANGED_SHARE", 1.0)
     root = make_dbt_project(tmp_path / "project")
     settings = Settings(
         root=root, warehouse=tmp_path / "wh.duckdb", reference_dir=root / "data" / "reference"
@@ -245,6 +265,9 @@ def test_a_file_of_one_unit_recomputes_that_unit_and_the_total_as_a_whole_build_
     assert _rebuilt_units(settings.warehouse) == {"XHY", "ALL"}
     got = _contents(settings.warehouse)
     assert got != before
+    # Published by copying the snapshot before and replacing the changed rows.
+    incremental, published = _published(settings)
+    assert incremental == 1 and published["marts.fct_cases"] != before["marts.fct_cases"]
 
     whole = Settings(
         root=root, warehouse=tmp_path / "whole.duckdb", reference_dir=root / "data" / "reference"
@@ -264,6 +287,7 @@ def test_a_file_of_one_unit_recomputes_that_unit_and_the_total_as_a_whole_build_
     assert not build_and_publish(settings).full_refresh
     assert _rebuilt_units(settings.warehouse) == {"XHY", "ALL"}
     after = _contents(settings.warehouse)
+    assert _published(settings)[0] == 2
     quality = {name for name in before if "quality" in name}
     assert quality and after.keys() == before.keys()
     for name in before.keys() - quality:
@@ -302,3 +326,42 @@ def test_a_build_that_did_not_pass_makes_the_next_one_whole(tmp_path, monkeypatc
     broken.write_text(text, encoding="utf-8")
     assert build_and_publish(settings).full_refresh
     assert facts_stamp(settings) == project_fingerprint(settings)
+    assert _published(settings)[0] == 0
+
+
+def test_a_publish_that_did_not_finish_makes_the_next_one_whole(tmp_path, monkeypatch):
+    """An incremental publish starts from the snapshot the warehouse equalled; after a publish
+    that failed, none does, and the next publish copies every table."""
+    import pipeline.publish
+    from pipeline.errors import WarehouseError
+
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(
+        root=root, warehouse=tmp_path / "wh.duckdb", reference_dir=root / "data" / "reference"
+    )
+    ingest(settings, [_write(tmp_path / "XHY_案件补录.csv", FIRST)])
+    build_and_publish(settings)
+    assert _published(settings)[0] == 0
+    ingest(settings, [DEMO / "XJ_案件台账.xlsx"])
+    build_and_publish(settings)
+    assert _published(settings)[0] == 1
+    published = pipeline.publish.current(settings)["snapshot"]
+
+    def full_disk(*args):
+        raise duckdb.IOException("IO Error: No space left on device")
+
+    ingest(settings, [DEMO / "ZBB_案件台账.xlsx"])
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline.publish, "_update_schema", full_disk)
+        try:
+            build_and_publish(settings)
+        except WarehouseError as exc:
+            assert "No space left on device" in exc.message
+        else:
+            raise AssertionError("the publish passed")
+    assert pipeline.publish.current(settings)["snapshot"] == published
+    # The warehouse holds ZBB's cases, the snapshot does not: the next publish is whole.
+    assert not build_and_publish(settings).full_refresh
+    incremental, got = _published(settings)
+    assert incremental == 0 and {r[0] for r in got["marts.fct_cases"]} >= {"XHY", "XJ", "ZBB"}

@@ -310,10 +310,12 @@ def test_a_snapshot_that_cannot_be_written_is_an_error_recorded_as_the_builds(
     before = current(settings)
     (tmp_path / "wh.published" / "build_inputs.sha256").unlink()
 
-    def full_disk(con, schema):
+    def full_disk(*args):
         raise duckdb.IOException("IO Error: No space left on device")
 
+    # The build is incremental: its publish updates a copy of the snapshot before.
     monkeypatch.setattr(publishing, "_copy_schema", full_disk)
+    monkeypatch.setattr(publishing, "_update_schema", full_disk)
     with pytest.raises(WarehouseError) as failure:
         build_and_publish(settings)
     folder = tmp_path / "wh.published"
