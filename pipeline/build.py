@@ -116,7 +116,8 @@ def dbt_args(
 
     dbt unit tests check the models' SQL on fixed inputs, not the data, so a build leaves them
     out unless asked (`unit_tests=True`, as the project's own test suite does), as dbt advises
-    for production builds. `full_refresh` rebuilds incremental models whole.
+    for production builds. `full_refresh` rebuilds incremental models whole; without it, the
+    seeds are not loaded again.
     """
     root = str(settings.root)
     args = [
@@ -149,10 +150,16 @@ def dbt_args(
         # relationships to models it did not build.
         args += ["--select", *([select] if isinstance(select, str) else select)]
         args += ["--indirect-selection", "buildable"]
-    if not unit_tests:
-        args += ["--exclude-resource-type", "unit_test"]
+    excluded = [] if unit_tests else ["unit_test"]
     if full_refresh:
         args.append("--full-refresh")
+    elif not select:
+        # An incremental build is one of the same project files as the last whole build that
+        # passed (build()), reference tables included: the seeds are loaded already. Their
+        # data tests still run.
+        excluded.append("seed")
+    for resource_type in excluded:
+        args += ["--exclude-resource-type", resource_type]
     return args
 
 

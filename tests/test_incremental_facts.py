@@ -90,7 +90,9 @@ def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp
     ledgers.mkdir()
     cases = _write(ledgers / "XHY_案件补录.csv", FIRST)
     ingest(settings, [cases, DEMO / "XHY_巡查日志.xlsx", DEMO / "XHY_宣传及专项活动台账.xlsx"])
-    assert build_and_publish(settings).full_refresh  # no fact tables yet
+    first = build_and_publish(settings)
+    assert first.full_refresh  # no fact tables yet
+    assert any(n.resource_type == "seed" for n in first.nodes)
 
     # A new version of one file (it supersedes the first) and new files of all three ledgers.
     _write(cases, SECOND)
@@ -105,6 +107,15 @@ def test_a_build_after_an_ingest_adds_and_drops_files_as_a_whole_build_would(tmp
     )
     incremental = build_and_publish(settings)
     assert incremental.nodes and not incremental.full_refresh
+    # The reference tables are the same (or the build would be whole): the seeds are not
+    # loaded again, and their tests still run.
+    kinds = {n.resource_type for n in incremental.nodes}
+    assert "seed" not in kinds and "model" in kinds
+
+    def tests(result):
+        return sorted(n.name for n in result.nodes if n.resource_type == "test")
+
+    assert tests(incremental) == tests(first) and tests(first)
     # A build writes no manifest.json; dbt parse does.
     assert (dbt_dir(settings) / "target" / "partial_parse.msgpack").exists()
     assert not (dbt_dir(settings) / "target" / "manifest.json").exists()
