@@ -150,7 +150,7 @@ def dbt_args(
         # relationships to models it did not build.
         args += ["--select", *([select] if isinstance(select, str) else select)]
         args += ["--indirect-selection", "buildable"]
-    excluded = [] if unit_tests else ["unit_test"]
+    excluded = []
     if full_refresh:
         args.append("--full-refresh")
     elif not select:
@@ -158,6 +158,8 @@ def dbt_args(
         # passed (build()), reference tables included: the seeds are loaded already. Their
         # data tests still run.
         excluded.append("seed")
+    if not unit_tests:
+        excluded.append("unit_test")
     for resource_type in excluded:
         args += ["--exclude-resource-type", resource_type]
     return args

@@ -661,7 +661,9 @@ def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(tmp_path: P
     root = make_dbt_project(tmp_path / "project")
     settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
     assert dbt_args(settings)[-2:] == ["--exclude-resource-type", "unit_test"]
-    assert "--exclude-resource-type" not in dbt_args(settings, unit_tests=True)
+    assert "unit_test" not in dbt_args(settings, unit_tests=True)
+    # An incremental build does not load the seeds again (build()); a whole one does.
+    assert "seed" in dbt_args(settings) and "seed" not in dbt_args(settings, full_refresh=True)
     defined = {}
     for path in (PROJECT_ROOT / "models").rglob("_*__models.yml"):
         unit_tests = yaml.safe_load(path.read_text(encoding="utf-8")).get("unit_tests") or []
@@ -671,10 +673,15 @@ def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(tmp_path: P
     result = build(settings, unit_tests=True)
     ran = {n.name: n.status for n in result.nodes if n.resource_type == "unit_test"}
     assert ran == dict.fromkeys(defined, "pass")
-    # The build pilot runs: the same models and data tests, no unit test.
-    nodes = build(settings).nodes
-    assert not [n for n in nodes if n.resource_type == "unit_test"]
-    assert len(nodes) == len(result.nodes) - len(defined)
+    # The build pilot runs: the same models and data tests, no unit test (and, as it is
+    # incremental, no seed).
+    second = build(settings)
+    assert not second.full_refresh
+    assert sorted((n.resource_type, n.name) for n in second.nodes) == sorted(
+        (n.resource_type, n.name)
+        for n in result.nodes
+        if n.resource_type not in ("unit_test", "seed")
+    )
 
 
 def test_failing_test_names_itself_in_build_error(tmp_path: Path):

@@ -248,6 +248,47 @@ def _rebuilt_units(warehouse) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _duplicates_found(tmp_path, settings, model: str, units: list[str]) -> int:
+    """In a copy of the warehouse, double one row of each unit in `model`; the failures of its
+    uniqueness test in an incremental run of its data tests."""
+    import os
+
+    from dbt.cli.main import dbtRunner
+
+    from pipeline.build import dbt_args
+
+    copy = Settings(
+        root=settings.root,
+        warehouse=tmp_path / "doubled.duckdb",
+        reference_dir=settings.reference_dir,
+    )
+    shutil.copy(settings.warehouse, copy.warehouse)
+    con = duckdb.connect(str(copy.warehouse))
+    try:
+        for unit in units:
+            con.execute(
+                f"insert into reporting.{model} select * from reporting.{model} "
+                "where unit_code = ? limit 1",
+                [unit],
+            )
+    finally:
+        con.close()
+    saved = {key: os.environ.get(key) for key in copy.dbt_env()}
+    os.environ.update(copy.dbt_env())
+    try:
+        args = ["test", *dbt_args(copy)[1:], "--select", model]
+        run = dbtRunner().invoke(args)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    assert run.result is not None, run.exception
+    (unique,) = [r for r in run.result.results if "unique_combination" in r.node.name]
+    return unique.failures
+
+
 def test_a_file_of_one_unit_recomputes_that_unit_and_the_total_as_a_whole_build_would(
     tmp_path, monkeypatch
 ):
@@ -279,6 +320,9 @@ def test_a_file_of_one_unit_recomputes_that_unit_and_the_total_as_a_whole_build_
     # Published by copying the snapshot before and replacing the changed rows.
     incremental, published = _published(settings)
     assert incremental == 1 and published["marts.fct_cases"] != before["marts.fct_cases"]
+    # The data tests of the aggregates read the recomputed units' rows: a key doubled in XHY
+    # fails, one doubled in XJ (not recomputed, tested by the build before) is not seen.
+    assert _duplicates_found(tmp_path, settings, "rpt_unit_metrics", ["XHY", "XJ"]) == 1
 
     whole = Settings(
         root=root, warehouse=tmp_path / "whole.duckdb", reference_dir=root / "data" / "reference"
