@@ -1,6 +1,8 @@
 """Publishing: after a green build, the marts, intermediate and reporting models are copied into
 a snapshot file that every reader opens. Readers never hold the warehouse, and a failed build
 publishes nothing: the pointer to the current snapshot only moves, atomically, after a full copy.
+After an incremental build, the new snapshot is a copy of the one before with only the changed
+rows of the incremental models replaced (see publish()).
 """
 
 from __future__ import annotations
