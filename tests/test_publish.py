@@ -31,7 +31,17 @@ DEMO_CASES, DEMO_PATROLS = 360, 1000
 
 
 def env_for(tmp: Path, **extra: str) -> dict[str, str]:
-    return {**os.environ, "PILOT_SECRET_FILE": str(tmp / "secret.key"), "COLUMNS": "300", **extra}
+    # A command these tests kill (SIGKILL) cannot remove its temp folders: they stay in the
+    # test's own folder, not in the machine's /tmp.
+    temp = tmp / "process-tmp"
+    temp.mkdir(exist_ok=True)
+    return {
+        **os.environ,
+        "PILOT_SECRET_FILE": str(tmp / "secret.key"),
+        "COLUMNS": "300",
+        "TMPDIR": str(temp),
+        **extra,
+    }
 
 
 def pilot(tmp: Path, *args: str, **extra: str) -> subprocess.CompletedProcess:
