@@ -420,9 +420,18 @@ def set_facts_stamp(settings: Settings, project: str | None) -> None:
         else:
             # A build is about to change the tables: no snapshot equals them any more
             # (publish() copies only the changed rows into a copy of the one that did).
-            con.execute(f"create or replace table {_STAMP_SCHEMA}.published (snapshot varchar)")
+            record_published(con, None)
     finally:
         con.close()
+
+
+def record_published(con, snapshot: str | None) -> None:
+    """Remember (or, with None, forget) the snapshot the warehouse's tables equal, on an open
+    writable connection to the warehouse; _build_state() reads it."""
+    con.execute(f"create schema if not exists {_STAMP_SCHEMA}")
+    con.execute(f"create or replace table {_STAMP_SCHEMA}.published (snapshot varchar)")
+    if snapshot is not None:
+        con.execute(f"insert into {_STAMP_SCHEMA}.published values (?)", [snapshot])
 
 
 def forget_builds(settings: Settings) -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from .build import record_published
 from .errors import WarehouseBusyError, WarehouseError
 from .settings import Settings
 from .warehouse import DUCKDB_CONFIG, connect, has_raw_table, quote_ident
@@ -99,8 +100,8 @@ def publish(settings: Settings, result: BuildResult | None = None) -> dict:
                 "select max(withdrawn_at) from raw.withdrawals"
             ).fetchone()
         home = con.execute("select current_database()").fetchone()[0]
-        base = _incremental_base(con, folder, before, result)
-        _record_published(con, None)
+        base = _incremental_base(con, home, folder, before, result)
+        record_published(con, None)
         try:
             if base is not None:
                 shutil.copyfile(base, snapshot)
@@ -108,10 +109,10 @@ def publish(settings: Settings, result: BuildResult | None = None) -> dict:
             try:
                 if base is not None:
                     for schema in PUBLISHED_SCHEMAS:
-                        _update_schema(con, schema, result.publish_by)
+                        _update_schema(con, home, schema, result.publish_by)
                 else:
                     for schema in PUBLISHED_SCHEMAS:
-                        _copy_schema(con, schema)
+                        _copy_schema(con, home, schema)
                     for schema in PUBLISHED_SCHEMAS:
                         _copy_views(con, home, schema)
             finally:
@@ -140,7 +141,7 @@ def publish(settings: Settings, result: BuildResult | None = None) -> dict:
         }
         _write_json_atomically(folder / POINTER, pointer)
         # The warehouse's tables now equal this snapshot's: the next publish may start from it.
-        _record_published(con, snapshot.name)
+        record_published(con, snapshot.name)
     finally:
         con.close()
     _remove_old_snapshots(folder, keep={snapshot.name, *_previous(folder, snapshot.name)})
@@ -152,19 +153,11 @@ def publish(settings: Settings, result: BuildResult | None = None) -> dict:
 MAX_INCREMENTAL_PUBLISHES = 20
 # A table of which a larger share of rows changed is copied whole: cheaper than delete + insert.
 MAX_CHANGED_SHARE = 0.3
-_PUBLISHED_RECORD = "pilot_build.published"
-
-
-def _record_published(con: duckdb.DuckDBPyConnection, snapshot: str | None) -> None:
-    """Remember (or, with None, forget) the snapshot the warehouse's tables equal."""
-    con.execute("create schema if not exists pilot_build")
-    con.execute(f"create or replace table {_PUBLISHED_RECORD} (snapshot varchar)")
-    if snapshot is not None:
-        con.execute(f"insert into {_PUBLISHED_RECORD} values (?)", [snapshot])
 
 
 def _incremental_base(
     con: duckdb.DuckDBPyConnection,
+    home: str,
     folder: Path,
     before: dict | None,
     result: BuildResult | None,
@@ -185,11 +178,7 @@ def _incremental_base(
         return None
     if result.published_before != before["snapshot"]:
         return None
-    (scoped,) = con.execute(
-        "select count(*) from duckdb_tables() where database_name = current_database() "
-        "and schema_name = 'intermediate' and table_name = 'int_build_scope'"
-    ).fetchone()
-    return path if scoped else None
+    return path if "int_build_scope" in _tables(con, home, "intermediate") else None
 
 
 # How long publishing waits for a reader of the warehouse itself (`pilot quality`, `pilot
@@ -211,14 +200,9 @@ def _connect_when_free(settings: Settings) -> duckdb.DuckDBPyConnection:
             time.sleep(0.2)
 
 
-def _copy_schema(con: duckdb.DuckDBPyConnection, schema: str) -> None:
+def _copy_schema(con: duckdb.DuckDBPyConnection, home: str, schema: str) -> None:
     con.execute(f"create schema if not exists snap.{quote_ident(schema)}")
-    tables = con.execute(
-        "select table_name from duckdb_tables() where database_name = current_database() "
-        "and schema_name = ? order by table_name",
-        [schema],
-    ).fetchall()
-    for (table,) in tables:
+    for table in _tables(con, home, schema):
         name = f"{quote_ident(schema)}.{quote_ident(table)}"
         con.execute(f"create table snap.{name} as select * from {name}")
     macros = con.execute(
@@ -262,20 +246,23 @@ _CHANGED = {
 
 
 def _update_schema(
-    con: duckdb.DuckDBPyConnection, schema: str, publish_by: Mapping[tuple[str, str], str]
+    con: duckdb.DuckDBPyConnection,
+    home: str,
+    schema: str,
+    publish_by: Mapping[tuple[str, str], str],
 ) -> None:
     """Bring a copied snapshot's schema to the warehouse's: changed rows of incremental models,
     every other table anew. Views and table macros are the same (same project) and stay."""
-    home = con.execute("select current_database()").fetchone()[0]
     ours = _tables(con, home, schema)
-    for table in sorted(set(_tables(con, "snap", schema)) - set(ours)):
+    theirs = set(_tables(con, "snap", schema))
+    for table in sorted(theirs - set(ours)):
         con.execute(f"drop table snap.{quote_ident(schema)}.{quote_ident(table)}")
     for table in ours:
         name = f"{quote_ident(schema)}.{quote_ident(table)}"
         column = publish_by.get((schema, table))
         if (
             column in _CHANGED
-            and table in _tables(con, "snap", schema)
+            and table in theirs
             and _changed_keys(con, name, column) <= MAX_CHANGED_SHARE
         ):
             key = quote_ident(column)

@@ -251,11 +251,9 @@ def _rebuilt_units(warehouse) -> set[str]:
 def _duplicates_found(tmp_path, settings, model: str, units: list[str]) -> int:
     """In a copy of the warehouse, double one row of each unit in `model`; the failures of its
     uniqueness test in an incremental run of its data tests."""
-    import os
-
     from dbt.cli.main import dbtRunner
 
-    from pipeline.build import dbt_args
+    from pipeline.build import _environ, dbt_args
 
     copy = Settings(
         root=settings.root,
@@ -273,17 +271,8 @@ def _duplicates_found(tmp_path, settings, model: str, units: list[str]) -> int:
             )
     finally:
         con.close()
-    saved = {key: os.environ.get(key) for key in copy.dbt_env()}
-    os.environ.update(copy.dbt_env())
-    try:
-        args = ["test", *dbt_args(copy)[1:], "--select", model]
-        run = dbtRunner().invoke(args)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
+    with _environ(copy.dbt_env()):
+        run = dbtRunner().invoke(["test", *dbt_args(copy)[1:], "--select", model])
     assert run.result is not None, run.exception
     (unique,) = [r for r in run.result.results if "unique_combination" in r.node.name]
     return unique.failures
