@@ -84,7 +84,7 @@ def project_copy(work: Path, reference: Path) -> Path:
     if root.exists():
         shutil.rmtree(root)
     (root / "data").mkdir(parents=True)
-    for name in ("models", "macros", "dbt_project.yml", "profiles.yml"):
+    for name in ("models", "macros", "dbt_project.yml", "profiles.yml", "selectors.yml"):
         (root / name).symlink_to(ROOT / name)
     (root / "tests").mkdir()
     (root / "tests" / "dbt").symlink_to(ROOT / "tests" / "dbt")

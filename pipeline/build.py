@@ -106,6 +106,10 @@ def dbt_dir(settings: Settings) -> Path:
     return settings.warehouse.with_name(settings.warehouse.stem + ".dbt")
 
 
+# The selector of an incremental build, in selectors.yml.
+INCREMENTAL_SELECTOR = "pilot_incremental"
+
+
 def dbt_args(
     settings: Settings,
     select: str | Sequence[str] | None = None,
@@ -116,8 +120,8 @@ def dbt_args(
 
     dbt unit tests check the models' SQL on fixed inputs, not the data, so a build leaves them
     out unless asked (`unit_tests=True`, as the project's own test suite does), as dbt advises
-    for production builds. `full_refresh` rebuilds incremental models whole; without it, the
-    seeds are not loaded again.
+    for production builds. `full_refresh` rebuilds incremental models whole; without it (and
+    without `select`), only the nodes that read the ledgers run.
     """
     root = str(settings.root)
     args = [
@@ -150,18 +154,16 @@ def dbt_args(
         # relationships to models it did not build.
         args += ["--select", *([select] if isinstance(select, str) else select)]
         args += ["--indirect-selection", "buildable"]
-    excluded = []
     if full_refresh:
         args.append("--full-refresh")
     elif not select:
         # An incremental build is one of the same project files as the last whole build that
-        # passed (build()), reference tables included: the seeds are loaded already. Their
-        # data tests still run.
-        excluded.append("seed")
+        # passed (build()), reference tables included: it leaves out the seeds, the models
+        # made of them alone and their data tests (selectors.yml), which would come out as that
+        # build left them.
+        args += ["--selector", INCREMENTAL_SELECTOR]
     if not unit_tests:
-        excluded.append("unit_test")
-    for resource_type in excluded:
-        args += ["--exclude-resource-type", resource_type]
+        args += ["--exclude-resource-type", "unit_test"]
     return args
 
 
@@ -343,6 +345,7 @@ def build_and_publish(
 _PROJECT_INPUTS = (
     "dbt_project.yml",
     "profiles.yml",
+    "selectors.yml",
     "models",
     "macros",
     "tests/dbt",

@@ -16,7 +16,34 @@ from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.warehouse import ensure_raw_schema, quote_ident
 
 # The parts of the repository dbt needs; tests build a copy so they can change reference data.
-DBT_PROJECT_PARTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "tests/dbt")
+DBT_PROJECT_PARTS = (
+    "dbt_project.yml",
+    "profiles.yml",
+    "selectors.yml",
+    "models",
+    "macros",
+    "tests/dbt",
+)
+
+# The generic data tests of the project; dbt names a test <test>_<model>_<columns>.
+GENERIC_TESTS = (
+    "unique",
+    "not_null",
+    "not_null_columns",
+    "unique_combination_of_columns",
+    "relationships",
+    "accepted_values",
+)
+
+
+def data_tests_on(tests: set[str], models: set[str]) -> set[str]:
+    """The names among `tests` of data tests on one of `models`."""
+    return {
+        test
+        for test in tests
+        if any(test.startswith(f"{kind}_{model}_") for kind in GENERIC_TESTS for model in models)
+    }
+
 
 # Hand-written units and grids, so that per-10k rates and grid coverage are hand-computable
 # whatever the shipped reference files say. ZBB has no grids: its coverage must be null.

@@ -12,11 +12,12 @@ from conftest import (
     OFFICER_NAMES,
     PROJECT_ROOT,
     UNITS_CSV,
+    data_tests_on,
     make_dbt_project,
     write_raw_fixture,
 )
 
-from pipeline.build import build, dbt_args, dbt_dir
+from pipeline.build import _environ, build, dbt_args, dbt_dir
 from pipeline.errors import BuildError
 from pipeline.settings import Settings
 from pipeline.warehouse import connect, quote_ident
@@ -662,8 +663,11 @@ def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(tmp_path: P
     settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
     assert dbt_args(settings)[-2:] == ["--exclude-resource-type", "unit_test"]
     assert "unit_test" not in dbt_args(settings, unit_tests=True)
-    # An incremental build does not load the seeds again (build()); a whole one does.
-    assert "seed" in dbt_args(settings) and "seed" not in dbt_args(settings, full_refresh=True)
+    # An incremental build selects the nodes that read the ledgers (selectors.yml); a whole
+    # one and a partial one select everything, or what they were asked for.
+    assert "--selector" in dbt_args(settings)
+    assert "--selector" not in dbt_args(settings, full_refresh=True)
+    assert "--selector" not in dbt_args(settings, select="+dim_units")
     defined = {}
     for path in (PROJECT_ROOT / "models").rglob("_*__models.yml"):
         unit_tests = yaml.safe_load(path.read_text(encoding="utf-8")).get("unit_tests") or []
@@ -673,15 +677,57 @@ def test_a_build_leaves_out_dbt_unit_tests_which_the_test_suite_runs(tmp_path: P
     result = build(settings, unit_tests=True)
     ran = {n.name: n.status for n in result.nodes if n.resource_type == "unit_test"}
     assert ran == dict.fromkeys(defined, "pass")
-    # The build pilot runs: the same models and data tests, no unit test (and, as it is
-    # incremental, no seed).
+    # The build pilot runs: no unit test and, as it is incremental, only what reads the
+    # ledgers: no seed, no model made of seeds alone, none of their data tests.
     second = build(settings)
     assert not second.full_refresh
-    assert sorted((n.resource_type, n.name) for n in second.nodes) == sorted(
+    reference_only = {
+        "dim_units",
+        "dim_grids",
+        "dim_departments",
+        "dim_items",
+        "dim_output_types",
+        "dim_reporting_units",
+        "dim_unit_members",
+        "rpt_events",
+        "rpt_summary_facts",
+        "rpt_summary_units",
+        "rpt_summary_catalogue",
+    }
+    ran = {(n.resource_type, n.name) for n in second.nodes}
+    assert len(ran) == len(second.nodes)
+    first_tests = {n.name for n in result.nodes if n.resource_type == "test"}
+    assert ran == {
         (n.resource_type, n.name)
         for n in result.nodes
-        if n.resource_type not in ("unit_test", "seed")
+        if n.resource_type not in ("unit_test", "seed") and n.name not in reference_only
+    } - {("test", name) for name in data_tests_on(first_tests, reference_only)}
+    # The data tests that join the ledgers to the reference data still run.
+    assert ("test", "relationships_stg_ledgers__cases_unit_code__unit_code__ref_units_") in ran
+    assert ("model", "int_build_scope") in ran and ("model", "dim_periods") in ran
+
+
+def test_dbt_opens_the_warehouse_with_the_profiles_duckdb_settings(tmp_path: Path, monkeypatch):
+    # profiles.yml gives them as config_options, set once as dbt opens the warehouse.
+    from dbt.cli.main import dbtRunner
+
+    root = make_dbt_project(tmp_path / "project")
+    settings = Settings(root=root, warehouse=tmp_path / "warehouse.duckdb")
+    monkeypatch.setenv("PILOT_DUCKDB_MEMORY_LIMIT", "1GB")
+    query = (
+        "select current_setting('memory_limit') as memory_limit, "
+        "current_setting('preserve_insertion_order') as ordered, "
+        "current_setting('disabled_optimizers') as disabled"
     )
+    args = dbt_args(settings)
+    common = args[1 : args.index("--no-write-json")]
+    with _environ(settings.dbt_env()):
+        shown = dbtRunner().invoke(["show", *common, "--inline", query, "--output", "json"])
+    assert shown.success, shown.exception
+    (row,) = shown.result.results[0].agate_table.rows
+    assert row["memory_limit"] == "953.6 MiB"
+    assert row["ordered"] is False
+    assert row["disabled"] == "partial_aggregate_pushdown"
 
 
 def test_failing_test_names_itself_in_build_error(tmp_path: Path):

@@ -38,7 +38,7 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.Dat
     # A project folder whose reference tables are the scaled ones (as benchmarks/bench.py does).
     root = work / "project"
     (root / "data").mkdir(parents=True)
-    for name in ("models", "macros", "dbt_project.yml", "profiles.yml"):
+    for name in ("models", "macros", "dbt_project.yml", "profiles.yml", "selectors.yml"):
         (root / name).symlink_to(ROOT / name)
     (root / "tests").mkdir()
     (root / "tests" / "dbt").symlink_to(ROOT / "tests" / "dbt")
