@@ -41,6 +41,10 @@ class BuildResult:
     # The incremental models, as (schema, table), and the column they are built by (meta
     # publish_by in dbt_project.yml): publish() copies only their changed rows.
     publish_by: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    # Every relation, as (schema, table), that a model or seed of the build made: after an
+    # incremental build, publish() keeps the snapshot's copy of the others, which it left as
+    # they were.
+    made: frozenset[tuple[str, str]] = frozenset()
     # The snapshot the warehouse's tables equalled as the build began, if any: an incremental
     # publish starts from it.
     published_before: str | None = None
@@ -192,6 +196,16 @@ def _publish_keys(results) -> dict[tuple[str, str], str]:
     return keys
 
 
+def _made(results) -> frozenset[tuple[str, str]]:
+    """The relations, as (schema, table), that the models and seeds of a build made or changed."""
+    return frozenset(
+        (result.node.schema, result.node.alias)
+        for result in results
+        if getattr(result, "node", None) is not None
+        and result.node.resource_type in ("model", "seed")
+    )
+
+
 def _first_reason(node: NodeOutcome) -> str:
     """The line of a node's message that says what went wrong, without dbt's framing."""
     if node.status == "fail" and node.failures is not None and node.resource_type != "unit_test":
@@ -286,6 +300,7 @@ def build(
         elapsed_seconds=float(run.elapsed_time or 0.0),
         full_refresh=full_refresh,
         publish_by=_publish_keys(run.results),
+        made=_made(run.results),
         published_before=published,
     )
     failed = result.with_status(*_FAILED)

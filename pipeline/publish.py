@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,7 +109,7 @@ def publish(settings: Settings, result: BuildResult | None = None) -> dict:
             try:
                 if base is not None:
                     for schema in PUBLISHED_SCHEMAS:
-                        _update_schema(con, home, schema, result.publish_by)
+                        _update_schema(con, home, schema, result.publish_by, result.made)
                 else:
                     for schema in PUBLISHED_SCHEMAS:
                         _copy_schema(con, home, schema)
@@ -250,9 +250,12 @@ def _update_schema(
     home: str,
     schema: str,
     publish_by: Mapping[tuple[str, str], str],
+    made: Collection[tuple[str, str]],
 ) -> None:
     """Bring a copied snapshot's schema to the warehouse's: changed rows of incremental models,
-    every other table anew. Views and table macros are the same (same project) and stay."""
+    every other table the build made anew; the tables it did not make (models of the reference
+    data alone, in an incremental build) are as the snapshot has them. Views and table macros
+    are the same (same project) and stay."""
     ours = _tables(con, home, schema)
     theirs = set(_tables(con, "snap", schema))
     for table in sorted(theirs - set(ours)):
@@ -260,6 +263,8 @@ def _update_schema(
     for table in ours:
         name = f"{quote_ident(schema)}.{quote_ident(table)}"
         column = publish_by.get((schema, table))
+        if table in theirs and (schema, table) not in made:
+            continue
         if (
             column in _CHANGED
             and table in theirs
