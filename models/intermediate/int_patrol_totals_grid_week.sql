@@ -1,8 +1,20 @@
+-- depends_on: {{ ref('int_build_scope') }}
 with weeks as (
 
     select period, period_start, period_end
     from {{ ref('dim_periods') }}
     where period = 'week'
+
+),
+
+patrols as (
+
+    {#- Built by unit (pilot_incremental_by_unit.sql), each pilot unit of its own patrols: an
+        incremental run recomputes the units int_build_scope names. -#}
+    select * from {{ ref('fct_patrols') }}
+    {%- if is_incremental() %}
+    where unit_code in {{ pilot_rebuild_units() }}
+    {%- endif %}
 
 ),
 
@@ -15,7 +27,7 @@ weekly_patrols as (
         count(patrols.patrol_id) as patrols,
         sum(patrols.patrol_hours) as patrol_hours
     from (
-        {{ pilot_facts_in_periods('weeks', ref('fct_patrols'), 'patrol_date') }}
+        {{ pilot_facts_in_periods('weeks', 'patrols', 'patrol_date') }}
     ) as patrols
     where patrols.grid_code is not null
     group by
