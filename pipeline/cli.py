@@ -34,6 +34,25 @@ class _Group(TyperGroup):
                 after.expose_value = False
                 after.callback = _AFTER_COMMAND[option.name]
                 command.params.append(after)
+        # Click 8.2+ gives a flag the metavar <bool>, which --help then shows as if the flag
+        # took a value (`--force <bool>`); a flag takes none.
+        for command in (self, *self.commands.values()):
+            for param in command.params:
+                if getattr(param, "is_flag", False) and param.metavar is None:
+                    param.metavar = ""
+            command.get_help_option = _without_metavar(command.get_help_option)
+
+
+def _without_metavar(get_help_option):
+    """A command's get_help_option whose --help flag shows no metavar (see _Group)."""
+
+    def get(ctx):
+        option = get_help_option(ctx)
+        if option is not None:
+            option.metavar = ""
+        return option
+
+    return get
 
 
 app = typer.Typer(

@@ -545,6 +545,10 @@ def test_every_command_lists_warehouse_and_quiet_in_its_help(tmp_path):
         assert result.returncode == 0, (command, result.stderr)
         for option in ("--warehouse", "--quiet"):
             assert option in result.stdout, (command, option)
+        # A flag takes no value, so its help shows no metavar (Click 8.2+ would show <bool>).
+        assert "<bool>" not in result.stdout, command
+        assert re.search(r"--quiet\s+-q\s+只显示错误", result.stdout), command
+    assert "<bool>" not in pilot(tmp_path, "--help").stdout
 
 
 def test_warehouse_and_quiet_after_the_command_mean_what_they_mean_before_it(tmp_path):
