@@ -6,7 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -469,12 +469,13 @@ def fingerprint_file(settings: Settings):
     return publish_dir(settings) / "build_inputs.sha256"
 
 
-def inputs_fingerprint(settings: Settings) -> str | None:
+def inputs_fingerprint(settings: Settings, con=None) -> str | None:
     """A hash of everything a build reads: project files and the raw schema's file history.
 
     Every ingest that changes the raw schema adds a row to raw.files (loaded, duplicate,
     superseded, failed); a file found unchanged adds none. None when the warehouse has no raw
-    schema yet.
+    schema yet. `con`: a connection to the warehouse already open (left open), else one is
+    opened read-only for the purpose.
     """
     import hashlib
 
@@ -482,18 +483,17 @@ def inputs_fingerprint(settings: Settings) -> str | None:
 
     digest = hashlib.sha256(str(settings.warehouse).encode())
     _hash_project(digest, settings)
-    if not settings.warehouse.exists():
-        return None
-    con = connect(settings, read_only=True)
-    try:
-        if not has_raw_files(con):
+    if con is None:
+        if not settings.warehouse.exists():
             return None
-        history = con.execute(
-            "select count(*), cast(max(ingested_at) as varchar), "
-            "count(*) filter (status = 'loaded') from raw.files"
-        ).fetchone()
-    finally:
-        con.close()
+        with closing(connect(settings, read_only=True)) as own:
+            return inputs_fingerprint(settings, own)
+    if not has_raw_files(con):
+        return None
+    history = con.execute(
+        "select count(*), cast(max(ingested_at) as varchar), "
+        "count(*) filter (status = 'loaded') from raw.files"
+    ).fetchone()
     digest.update(repr(history).encode())
     return digest.hexdigest()
 

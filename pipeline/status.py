@@ -58,11 +58,12 @@ def status(settings: Settings) -> dict:
                 "files_loaded": files,
                 "files_withdrawn": withdrawn,
             }
+        # What `pilot build` itself decides: the ledgers or the project (models, macros,
+        # reference tables) changed since the published build. Read on the same connection: a
+        # second one could find a writer holding the warehouse.
+        fingerprint = inputs_fingerprint(settings, con)
     finally:
         con.close()
-    # What `pilot build` itself decides: the ledgers or the project (models, macros, reference
-    # tables) changed since the published build.
-    fingerprint = inputs_fingerprint(settings)
     info["build_due"] = (
         None if fingerprint is None else fingerprint != published_fingerprint(settings)
     )

@@ -559,6 +559,28 @@ def test_status_counts_every_file_since_the_snapshot_and_says_whether_a_build_is
     assert (info["waiting_to_build"]["files_withdrawn"], info["build_due"]) == (0, False)
 
 
+def test_status_opens_the_warehouse_once(tmp_path, monkeypatch):
+    # A second opening could find a writer holding the warehouse after the first let go.
+    import pipeline.status
+    import pipeline.warehouse
+
+    monkeypatch.setenv("PILOT_SECRET_FILE", str(tmp_path / "secret.key"))
+    settings = Settings(root=PROJECT_ROOT, warehouse=tmp_path / "wh.duckdb")
+    ingest(settings, [DEMO / "XHY_案件台账.xlsx"])
+    opened = []
+    real = pipeline.warehouse.connect
+
+    def counting(*args, **kwargs):
+        opened.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline.warehouse, "connect", counting)
+    monkeypatch.setattr(pipeline.status, "connect", counting)
+    info = pipeline.status.status(settings)
+    assert (info["waiting_to_build"]["files_loaded"], info["build_due"]) == (1, True)
+    assert opened == [{"read_only": True}]
+
+
 def test_status_of_a_file_that_is_not_a_warehouse_is_that_error_not_a_busy_writer(tmp_path):
     (tmp_path / "wh.duckdb").write_text("not a database\n", encoding="utf-8")
     (tmp_path / "wh.duckdb.lock").touch()  # left by an earlier command, as every writer leaves it
