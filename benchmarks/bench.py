@@ -79,15 +79,16 @@ def measure(name: str, argv: list[str], env: dict | None = None, note: str = "")
 
 
 def project_copy(work: Path, reference: Path) -> Path:
-    """A project folder whose data/reference is the scaled one; models and macros linked."""
+    """A project folder whose data/reference is the scaled one; the dbt project linked."""
+    from pipeline.build import DBT_PROJECT_PARTS
+
     root = work / "project"
     if root.exists():
         shutil.rmtree(root)
     (root / "data").mkdir(parents=True)
-    for name in ("models", "macros", "dbt_project.yml", "profiles.yml", "selectors.yml"):
-        (root / name).symlink_to(ROOT / name)
-    (root / "tests").mkdir()
-    (root / "tests" / "dbt").symlink_to(ROOT / "tests" / "dbt")
+    for part in DBT_PROJECT_PARTS:
+        (root / part).parent.mkdir(parents=True, exist_ok=True)
+        (root / part).symlink_to(ROOT / part)
     shutil.copytree(reference, root / "data" / "reference")
     return root
 

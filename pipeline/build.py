@@ -356,16 +356,19 @@ def build_and_publish(
     return result
 
 
-# What a build reads besides the raw schema: the dbt project, its models, macros, tests and seeds.
-_PROJECT_INPUTS = (
+# The files and folders of the dbt project, relative to its root, besides its reference data
+# (the seeds, in settings.reference_dir): what a copy of the project for other reference data
+# (the tests', the benchmark's) takes from the repository.
+DBT_PROJECT_PARTS = (
     "dbt_project.yml",
     "profiles.yml",
     "selectors.yml",
     "models",
     "macros",
     "tests/dbt",
-    "data/reference",
 )
+# What a build reads besides the raw schema: the dbt project, its models, macros, tests and seeds.
+_PROJECT_INPUTS = (*DBT_PROJECT_PARTS, "data/reference")
 
 
 def _hash_project(digest, settings: Settings) -> None:

@@ -11,19 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.build import build
+from pipeline.build import DBT_PROJECT_PARTS, build
 from pipeline.settings import PROJECT_ROOT, Settings
 from pipeline.warehouse import ensure_raw_schema, quote_ident
-
-# The parts of the repository dbt needs; tests build a copy so they can change reference data.
-DBT_PROJECT_PARTS = (
-    "dbt_project.yml",
-    "profiles.yml",
-    "selectors.yml",
-    "models",
-    "macros",
-    "tests/dbt",
-)
 
 # The generic data tests of the project; dbt names a test <test>_<model>_<columns>.
 GENERIC_TESTS = (
@@ -133,7 +123,8 @@ f-cases-xj,兴泾案件台账.csv,Sheet1,9,cases,发现日期无效 / invalid fo
 
 
 def make_dbt_project(dest: Path, reference: Mapping[str, str] | None = None) -> Path:
-    """Copy the dbt project to `dest` with the shipped reference data, some files replaced."""
+    """Copy the dbt project to `dest` with the shipped reference data, some files replaced;
+    tests build a copy so they can change reference data."""
     for part in DBT_PROJECT_PARTS:
         source = PROJECT_ROOT / part
         target = dest / part
