@@ -23,8 +23,8 @@
     {%- endfor -%}
     {%- if by_unit and scope -%}
         {%- do return(
-            "(select * from " ~ tested ~ " where unit_code in (select unit_code from "
-            ~ scope[0] ~ " where entry = 'rebuild_unit')) as pilot_rebuilt_units"
+            "(select * from " ~ tested ~ " where unit_code in " ~ pilot_rebuild_units(scope[0])
+            ~ ") as pilot_rebuilt_units"
         ) -%}
     {%- endif -%}
     {%- do return(tested) -%}

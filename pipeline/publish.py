@@ -239,6 +239,7 @@ _CHANGED = {
         "(select file_id from snap.{name} except select file_id from {name}) "
         "union (select file_id from {name} except select file_id from snap.{name})"
     ),
+    # The units the build recomputed, as macro pilot_rebuild_units() names them.
     "unit_code": (
         "select unit_code from intermediate.int_build_scope where entry = 'rebuild_unit'"
     ),
