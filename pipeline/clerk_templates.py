@@ -61,9 +61,12 @@ _KIND_LABELS = {
     "decimal": "数字（可含两位小数）",
     "number": "数字",
 }
-# Excel's accepted date range for date cells; the ledgers start in 2011.
-_DATE_MIN = "DATE(2000,1,1)"
-_DATE_MAX = "DATE(2099,12,31)"
+# The latest day a date cell takes, as the ingest's window ends (validate._date_window): the
+# day it is typed (ingest runs later, so its window is wider), and for a deadline, set ahead of
+# its day, a year after it (EDATE, like the ingest's interval 1 year, keeps 29 Feb to 28 Feb).
+_TODAY = "TODAY()"
+_A_YEAR_AHEAD = "EDATE(TODAY(),12)"
+_LATEST = {"deadline": (_A_YEAR_AHEAD, "一年后的今天")}
 
 # What each column means to a clerk (keyed by the contract's English alias).
 COLUMN_NOTES: dict[str, str] = {
@@ -220,15 +223,22 @@ def write_templates(
     if not overwrite:
         refuse_to_overwrite(paths, "the templates")
     out_dir.mkdir(parents=True, exist_ok=True)
+    pilot_start = settings.pilot_start
     for ledger, path in zip(LEDGERS.values(), paths):
-        build_workbook(ledger, lists, unit=unit is not None, rows=rows).save(path)
+        build_workbook(ledger, lists, pilot_start, unit=unit is not None, rows=rows).save(path)
     return paths
 
 
 def build_workbook(
-    ledger: Ledger, lists: ReferenceLists, unit: bool = False, rows: int = TEMPLATE_ROWS
+    ledger: Ledger,
+    lists: ReferenceLists,
+    pilot_start: dt.date,
+    unit: bool = False,
+    rows: int = TEMPLATE_ROWS,
 ) -> Workbook:
     """The template of one ledger; with `unit`, the unit and grid lists hold that one unit.
+
+    Date cells take the days the ingest accepts: from `pilot_start` (Settings.pilot_start) on.
 
     The unit is offered, not written into the rows: a row holding only a unit is not blank, so
     every unused row of a pre-filled sheet would be rejected at ingest.
@@ -237,7 +247,7 @@ def build_workbook(
     sheet = wb.active
     sheet.title = ledger.title
     _write_reference_sheet(wb, lists)
-    _write_ledger_sheet(sheet, ledger, lists, unit, rows)
+    _write_ledger_sheet(sheet, ledger, lists, unit, rows, pilot_start)
     _write_instructions(wb, ledger, lists, unit)
     wb.move_sheet(INSTRUCTIONS_SHEET, offset=-1)
     wb.active = 0
@@ -276,7 +286,12 @@ def _write_reference_sheet(wb: Workbook, lists: ReferenceLists) -> None:
 
 
 def _write_ledger_sheet(
-    sheet: Worksheet, ledger: Ledger, lists: ReferenceLists, unit: bool, rows: int
+    sheet: Worksheet,
+    ledger: Ledger,
+    lists: ReferenceLists,
+    unit: bool,
+    rows: int,
+    pilot_start: dt.date,
 ) -> None:
     ncols = len(ledger.columns)
     last_row = FIRST_DATA_ROW + rows - 1
@@ -301,7 +316,7 @@ def _write_ledger_sheet(
         sheet.column_dimensions[letter].number_format = number_format
         for r in range(FIRST_DATA_ROW, last_row + 1):
             sheet.cell(row=r, column=c).number_format = number_format
-    for validation in _validations(ledger, lists, last_row):
+    for validation in _validations(ledger, lists, last_row, pilot_start):
         sheet.add_data_validation(validation)
     _highlight_problems(sheet, ledger, last_row)
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=2)
@@ -317,8 +332,11 @@ def _width(col: Column, example: object) -> float:
     return min(40, max(10, longest + 3))
 
 
-def _validations(ledger: Ledger, lists: ReferenceLists, last_row: int) -> list[DataValidation]:
+def _validations(
+    ledger: Ledger, lists: ReferenceLists, last_row: int, pilot_start: dt.date
+) -> list[DataValidation]:
     letters = _letters(ledger)
+    earliest = f"DATE({pilot_start.year},{pilot_start.month},{pilot_start.day})"
     first = FIRST_DATA_ROW
     found = []
 
@@ -359,22 +377,26 @@ def _validations(ledger: Ledger, lists: ReferenceLists, last_row: int) -> list[D
                 f"{header}在本表中重复，请改用新的编号。",
             )
         elif col.kind == "date":
-            low = _DATE_MIN
+            high, until = _LATEST.get(col.name, (_TODAY, "今天"))
             if col.name == "closed_date":
-                low = f"MAX({_DATE_MIN},${letters['found_date']}{first})"
+                # Not before the found date, itself not before the pilot's first day.
+                low = f"MAX({earliest},${letters['found_date']}{first})"
+                span = f"发现日期至{until}"
+            else:
+                low = earliest
+                span = f" {pilot_start.isoformat()}（试点开始）至{until}"
             add(
                 col.name,
                 DataValidation(
                     type="date",
                     operator="between",
                     formula1=low,
-                    formula2=_DATE_MAX,
+                    formula2=high,
                     allow_blank=True,
                 ),
                 header,
-                COLUMN_NOTES[col.name] + "按 2011-08-15 的格式输入。",
-                f"{header}应为日期（如 2011-08-15）"
-                + ("，且不得早于发现日期。" if col.name == "closed_date" else "。"),
+                COLUMN_NOTES[col.name] + f"按 2011-08-15 的格式输入，可填{span}之间的日期。",
+                f"{header}应为{span}之间的日期，如 2011-08-15。",
             )
         elif col.kind == "time":
             add(

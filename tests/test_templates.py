@@ -309,7 +309,7 @@ def test_drop_downs_and_checks_sit_on_the_right_columns(workbooks):
         "deadline",
         "closed_date",
     }
-    assert cases["closed_date"].formula1 == "MAX(DATE(2000,1,1),$D3)"
+    assert cases["closed_date"].formula1 == "MAX(DATE(2011,8,1),$D3)"
     assert (cases["fine_yuan"].type, cases["fine_yuan"].operator, cases["fine_yuan"].formula1) == (
         "decimal",
         "greaterThanOrEqual",
@@ -334,6 +334,73 @@ def test_drop_downs_and_checks_sit_on_the_right_columns(workbooks):
     )
     assert (outputs["quantity"].type, outputs["quantity"].errorStyle) == ("decimal", "warning")
     assert outputs["date"].type == "date"
+
+
+def date_checks(validation) -> tuple[str, str, str, str, str]:
+    return (
+        validation.type,
+        validation.operator,
+        validation.formula1,
+        validation.formula2,
+        validation.errorStyle or "stop",
+    )
+
+
+def test_date_checks_accept_what_ingest_accepts_from_the_pilot_start_to_today(workbooks):
+    # Ingest quarantines a date before the pilot (dbt var pilot_start) or after the run's day,
+    # and a deadline more than a year after it; TODAY() keeps a template right as time passes.
+    cases = validations(workbooks["cases"], CASES)
+    patrols = validations(workbooks["patrols"], PATROLS)
+    outputs = validations(workbooks["outputs"], OUTPUTS)
+    pilot_and_today = ("date", "between", "DATE(2011,8,1)", "TODAY()", "stop")
+    assert date_checks(cases["found_date"]) == pilot_and_today
+    assert date_checks(patrols["date"]) == pilot_and_today
+    assert date_checks(outputs["date"]) == pilot_and_today
+    assert date_checks(cases["deadline"]) == (
+        "date",
+        "between",
+        "DATE(2011,8,1)",
+        "EDATE(TODAY(),12)",
+        "stop",
+    )
+    assert date_checks(cases["closed_date"]) == (
+        "date",
+        "between",
+        "MAX(DATE(2011,8,1),$D3)",
+        "TODAY()",
+        "stop",
+    )
+    # The clerk is told the range, before typing and when a date falls outside it.
+    assert cases["found_date"].error == (
+        "发现日期应为 2011-08-01（试点开始）至今天之间的日期，如 2011-08-15。"
+    )
+    assert cases["deadline"].error == (
+        "整改期限应为 2011-08-01（试点开始）至一年后的今天之间的日期，如 2011-08-15。"
+    )
+    assert cases["closed_date"].error == ("结案日期应为发现日期至今天之间的日期，如 2011-08-15。")
+    assert (
+        patrols["date"].error == "日期应为 2011-08-01（试点开始）至今天之间的日期，如 2011-08-15。"
+    )
+    assert cases["found_date"].prompt == (
+        "发现或受理案件的日期。按 2011-08-15 的格式输入，"
+        "可填 2011-08-01（试点开始）至今天之间的日期。"
+    )
+    assert cases["deadline"].prompt.endswith(
+        "可填 2011-08-01（试点开始）至一年后的今天之间的日期。"
+    )
+    assert cases["closed_date"].prompt.endswith("可填发现日期至今天之间的日期。")
+
+
+def test_date_checks_start_on_the_pilot_start_dbt_declares(tmp_path):
+    (tmp_path / "dbt_project.yml").write_text(
+        "name: pilot\nvars:\n  pilot_start: '2012-01-01'\n", encoding="utf-8"
+    )
+    settings = Settings(root=tmp_path, warehouse=tmp_path / "wh.duckdb")
+    paths = write_templates(settings, tmp_path / "templates")
+    cases = validations(openpyxl.load_workbook(paths[0]), CASES)
+    assert cases["found_date"].formula1 == "DATE(2012,1,1)"
+    assert cases["closed_date"].formula1 == "MAX(DATE(2012,1,1),$D3)"
+    assert "2012-01-01（试点开始）" in cases["found_date"].error
 
 
 def test_reference_lists_come_from_the_reference_tables_and_contract(workbooks):
