@@ -739,7 +739,13 @@ def demo(
         from .scale import generate_scaled
 
         target = out_dir or Path("scaled")
-        scaled = generate_scaled(target, units=units, years=years, seed=seed)
+        scaled = generate_scaled(
+            target,
+            units=units,
+            years=years,
+            seed=seed,
+            pilot_start=state.settings.pilot_start,
+        )
         _say(
             f"已生成 {len(scaled.files)} 个模拟台账（案件 {scaled.cases} 行，巡查 {scaled.patrols} 行，"
             f"活动 {scaled.outputs} 行）/ wrote {len(scaled.files)} scaled ledgers to "
@@ -751,7 +757,7 @@ def demo(
     # project's own demo folder, files already there are left alone unless --force.
     if Path(target).resolve() != state.settings.demo_dir.resolve() and not force:
         refuse_to_overwrite(demo_paths(target), "the demo ledgers")
-    files = generate_demo(target, seed=seed)
+    files = generate_demo(target, seed=seed, pilot_start=state.settings.pilot_start)
     _say(
         f"已生成 {len(files)} 个示例台账 / wrote {len(files)} demo ledgers to "
         f"{out_dir or state.settings.demo_dir}"

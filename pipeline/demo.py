@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import csv
 import io
 import random
@@ -17,11 +18,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pipeline.contract import CASES, OUTPUTS, PATROLS, Ledger
+from pipeline.settings import Settings
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
 
-PERIOD_START = date(2011, 8, 1)
-PERIOD_END = date(2012, 7, 31)
 UNITS = ("XHY", "XJ", "ZBB")
 
 # Fixed so that regenerating the demo gives byte-identical files (no git diff).
@@ -30,7 +30,8 @@ _ZIP_TIMESTAMP = (2012, 8, 1, 9, 0, 0)
 _FIXED_W3CDTF = b"2012-08-01T09:00:00Z"
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
-# The pilot ramped up over its first year; January dips for the Spring Festival (23 Jan 2012).
+# The pilot ramped up over its first year; its sixth month (January 2012, from a start in
+# August 2011) dips for the Spring Festival (23 Jan 2012).
 MONTH_WEIGHTS = (0.45, 0.6, 0.7, 0.8, 0.75, 0.55, 0.9, 1.0, 1.1, 1.15, 1.2, 1.2)
 
 # Output quantities per unit. Their sums over the units are the published figures
@@ -353,12 +354,30 @@ def _load_reference(reference_dir: Path) -> _Reference:
     return _Reference(units, grids, types)
 
 
-def _random_date(rng: random.Random) -> date:
-    month = rng.choices(range(12), weights=MONTH_WEIGHTS)[0]
-    year, mon = (2011, 8 + month) if month < 5 else (2012, month - 4)
-    first = date(year, mon, 1)
-    last = (date(year + (mon == 12), mon % 12 + 1, 1)) - timedelta(days=1)
-    return first + timedelta(days=rng.randrange((last - first).days + 1))
+@dataclass(frozen=True)
+class _FirstYear:
+    """The span the demo covers: the pilot's first twelve months, from its first day."""
+
+    start: date
+
+    def month(self, k: int) -> date:
+        """The first day of the year's k-th month (0 is the pilot's first day), 12 its end."""
+        year, month = divmod(self.start.month - 1 + k, 12)
+        year, month = self.start.year + year, month + 1
+        return date(year, month, min(self.start.day, calendar.monthrange(year, month)[1]))
+
+    @property
+    def end(self) -> date:
+        return self.month(12) - timedelta(days=1)
+
+    def random_day(self, rng: random.Random) -> date:
+        k = rng.choices(range(12), weights=MONTH_WEIGHTS)[0]
+        first = self.month(k)
+        return first + timedelta(days=rng.randrange((self.month(k + 1) - first).days))
+
+    def label(self) -> str:
+        end = self.end
+        return f"（{self.start.year}年{self.start.month}月—{end.year}年{end.month}月）"
 
 
 def _date_value(rng: random.Random, d: date | None, text_share: float) -> date | str | None:
@@ -446,11 +465,13 @@ def _case_specs(rng: random.Random, profile: UnitProfile) -> list[_CaseSpec]:
     return specs
 
 
-def _case_rows(rng: random.Random, code: str, ref: _Reference) -> list[dict[str, object]]:
+def _case_rows(
+    rng: random.Random, code: str, ref: _Reference, span: _FirstYear
+) -> list[dict[str, object]]:
     profile = PROFILES[code]
     grids = ref.grids[code]
     dated = sorted(
-        ((_random_date(rng), i, spec) for i, spec in enumerate(_case_specs(rng, profile))),
+        ((span.random_day(rng), i, spec) for i, spec in enumerate(_case_specs(rng, profile))),
         key=lambda t: (t[0], t[1]),
     )
     rows = []
@@ -485,7 +506,7 @@ def _case_rows(rng: random.Random, code: str, ref: _Reference) -> list[dict[str,
             closed = found + timedelta(days=rng.randint(0, 10))
         else:
             closed = found + timedelta(days=0 if rng.random() < 0.85 else 1)
-        if closed is not None and closed > PERIOD_END:
+        if closed is not None and closed > span.end:
             outcome, closed = "办理中", None
         if spec.item.startswith("JF"):
             source = rng.choices(("群众举报", "巡查发现", "其他"), weights=(6, 3, 1))[0]
@@ -541,13 +562,15 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _patrol_rows(rng: random.Random, code: str, ref: _Reference) -> list[dict[str, object]]:
+def _patrol_rows(
+    rng: random.Random, code: str, ref: _Reference, span: _FirstYear
+) -> list[dict[str, object]]:
     profile = PROFILES[code]
     grids = ref.grids[code]
     drafts = []
     for i in range(profile.patrols):
         start, end, note = _patrol_times(rng)
-        drafts.append((_random_date(rng), start, i, end, note))
+        drafts.append((span.random_day(rng), start, i, end, note))
     drafts.sort()
     rows = []
     for seq, (day, start, _, end, note) in enumerate(drafts, start=1):
@@ -583,7 +606,9 @@ def _partition(rng: random.Random, total: int, chunks: tuple[int, ...]) -> list[
     return parts
 
 
-def _output_rows(rng: random.Random, code: str, ref: _Reference) -> list[dict[str, object]]:
+def _output_rows(
+    rng: random.Random, code: str, ref: _Reference, span: _FirstYear
+) -> list[dict[str, object]]:
     profile = PROFILES[code]
     grids = ref.grids[code]
     drafts = []
@@ -592,7 +617,7 @@ def _output_rows(rng: random.Random, code: str, ref: _Reference) -> list[dict[st
             drafts.append((output_code, quantity))
     for output_code, (n_rows, chunks) in FREE_OUTPUTS[code].items():
         drafts += [(output_code, rng.choice(chunks)) for _ in range(n_rows)]
-    dated = sorted(((_random_date(rng), i, oc, q) for i, (oc, q) in enumerate(drafts)))
+    dated = sorted(((span.random_day(rng), i, oc, q) for i, (oc, q) in enumerate(drafts)))
     rows = []
     for seq, (day, _, output_code, quantity) in enumerate(dated, start=1):
         otype = ref.output_types[output_code]
@@ -678,12 +703,6 @@ def _write_stable_zip(data: bytes, path: Path) -> None:
     path.write_bytes(out.getvalue())
 
 
-def _period_label() -> str:
-    return (
-        f"（{PERIOD_START.year}年{PERIOD_START.month}月—{PERIOD_END.year}年{PERIOD_END.month}月）"
-    )
-
-
 def demo_paths(out_dir: Path) -> list[Path]:
     """The nine files generate_demo writes: named as the units' clerks name their ledgers."""
     return [
@@ -693,9 +712,19 @@ def demo_paths(out_dir: Path) -> list[Path]:
     ]
 
 
-def generate_demo(out_dir: Path, seed: int = 2011, reference_dir: Path | None = None) -> list[Path]:
-    """Write the nine demo ledgers (three per unit) into out_dir and return their paths."""
+def generate_demo(
+    out_dir: Path,
+    seed: int = 2011,
+    reference_dir: Path | None = None,
+    pilot_start: date | None = None,
+) -> list[Path]:
+    """Write the nine demo ledgers (three per unit) into out_dir and return their paths.
+
+    They cover the pilot's first year from `pilot_start` (default: Settings.pilot_start, dbt's
+    var), the year the published figures count.
+    """
     ref = _load_reference(Path(reference_dir) if reference_dir else REFERENCE_DIR)
+    span = _FirstYear(pilot_start or Settings().pilot_start)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -705,9 +734,9 @@ def generate_demo(out_dir: Path, seed: int = 2011, reference_dir: Path | None = 
         streams = [
             random.Random(f"{seed}:{code}:{name}") for name in ("cases", "patrols", "outputs")
         ]
-        cases = _case_rows(streams[0], code, ref)
-        patrols = _patrol_rows(streams[1], code, ref)
-        outputs = _output_rows(streams[2], code, ref)
+        cases = _case_rows(streams[0], code, ref, span)
+        patrols = _patrol_rows(streams[1], code, ref, span)
+        outputs = _output_rows(streams[2], code, ref, span)
         total = {"activity_id": "合计", "quantity": sum(r["quantity"] for r in outputs)}
         for ledger, rows, extra in (
             (CASES, cases, None),
@@ -715,7 +744,7 @@ def generate_demo(out_dir: Path, seed: int = 2011, reference_dir: Path | None = 
             (OUTPUTS, outputs, total),
         ):
             path = out_dir / f"{code}_{ledger.title}.xlsx"
-            title = f"{profile.title_name}{ledger.title}{_period_label()}"
+            title = f"{profile.title_name}{ledger.title}{span.label()}"
             _write_workbook(path, title, ledger, rows, extra)
             written.append(path)
     return written

@@ -8,6 +8,7 @@ ingest rejects units it does not know.
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,6 @@ PATROLS_PER_UNIT_YEAR = 333
 OUTPUTS_PER_UNIT_YEAR = 50
 GRIDS_PER_UNIT = 6
 ROWS_PER_FILE = 1_000_000
-FIRST_DAY = "2011-08-01"
 _GRID_NAMES = "一二三四五六七八九十"
 
 
@@ -49,8 +49,9 @@ _MACROS = [
     """create or replace temp macro rnd(i, k) as
         (hash(i, k, getvariable('seed')) % 1000003) / 1000003.0""",
     "create or replace temp macro pick(i, k, n) as cast(floor(rnd(i, k) * n) as integer)",
+    # A day of the years from the pilot's first day on.
     """create or replace temp macro day_of(i, k) as
-        cast(date '2011-08-01' + to_days(pick(i, k, getvariable('days'))) as date)""",
+        cast(getvariable('pilot_start') + to_days(pick(i, k, getvariable('days'))) as date)""",
     # Dates as clerks type them: mostly ISO, now and then slashes, dots or 年月日.
     """create or replace temp macro date_text(d, r) as case
         when d is null then null
@@ -72,8 +73,11 @@ _MACROS = [
 ]
 
 
-def _setup(con: duckdb.DuckDBPyConnection, units: int, years: int, seed: int) -> None:
+def _setup(
+    con: duckdb.DuckDBPyConnection, units: int, years: int, seed: int, pilot_start: dt.date
+) -> None:
     con.execute("set variable seed = ?", [seed])
+    con.execute("set variable pilot_start = ?", [pilot_start])
     con.execute("set variable days = ?", [365 * years])
     for stmt in _MACROS:
         con.execute(stmt)
@@ -242,7 +246,8 @@ def _write_reference(con, reference_dir: Path, source_dir: Path) -> None:
     units = con.execute(
         """select unit_code, short_name || unit_type as unit_name, short_name, unit_type,
             population, '常住人口' as population_kind, 2011 as population_year,
-            'synthetic' as population_note, null as area_km2, date '2011-08-01' as pilot_start
+            'synthetic' as population_note, null as area_km2,
+            getvariable('pilot_start') as pilot_start
         from units order by u"""
     ).df()
     units.to_csv(reference_dir / "units.csv", index=False)
@@ -269,17 +274,19 @@ def generate_scaled(
     seed: int = 2011,
     rows_per_file: int = ROWS_PER_FILE,
     reference_dir: Path | None = None,
+    pilot_start: dt.date | None = None,
 ) -> ScaledLedgers:
     """Write scaled ledgers to out_dir/ledgers/*.csv and their reference tables to out_dir/reference.
 
     Row counts default to the demo's rates per unit and year; each file holds at most
-    rows_per_file rows.
+    rows_per_file rows. The years start on `pilot_start` (default: Settings.pilot_start, dbt's var).
     """
     if units < 1 or years < 1:
         raise PilotError("--units 与 --years 须为正整数 / --units and --years must be positive")
     from .settings import Settings
 
     source_dir = reference_dir or Settings().reference_dir
+    pilot_start = pilot_start or Settings().pilot_start
     counts = {
         "cases": cases if cases is not None else units * years * CASES_PER_UNIT_YEAR,
         "patrols": patrols if patrols is not None else units * years * PATROLS_PER_UNIT_YEAR,
@@ -293,7 +300,7 @@ def generate_scaled(
     con = duckdb.connect(":memory:")
     try:
         con.execute("set variable units = ?", [units])
-        _setup(con, units, years, seed)
+        _setup(con, units, years, seed, pilot_start)
         con.register("output_types_df", read_table(source_dir, "output_types"))
         con.execute("create temp table output_types as select * from output_types_df")
         con.unregister("output_types_df")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -13,6 +13,8 @@ import pytest
 
 from pipeline.contract import ACTIONS, CASES, OUTCOMES, OUTPUTS, PATROLS, SOURCES, TOTAL_MARKERS
 from pipeline.demo import generate_demo
+from pipeline.scale import generate_scaled
+from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"
@@ -32,7 +34,7 @@ def _parse_date(value: object) -> date:
     if isinstance(value, datetime):
         return value.date()
     text = str(value)
-    m = re.fullmatch(r"(\d{4})(?:/|\.|年)(\d{1,2})(?:/|\.|月)(\d{1,2})日?", text)
+    m = re.fullmatch(r"(\d{4})(?:-|/|\.|年)(\d{1,2})(?:-|/|\.|月)(\d{1,2})日?", text)
     assert m, f"date not in an accepted form: {text!r}"
     return date(int(m[1]), int(m[2]), int(m[3]))
 
@@ -271,3 +273,44 @@ def test_outputs_pass_the_contract(ledgers):
         assert r["output_type"] in labels
         assert r["quantity"] >= 0
         assert r["measure"] is None or r["measure"] == measures[r["output_type"]]
+
+
+@pytest.fixture
+def start(monkeypatch) -> date:
+    """Another pilot start: Settings.pilot_start reads it from dbt's var pilot_start."""
+    start = date(2012, 3, 1)
+    monkeypatch.setattr(Settings, "pilot_start", property(lambda self: start))
+    return start
+
+
+def test_the_demo_covers_the_first_year_from_the_pilot_start_dbt_declares(tmp_path, start):
+    # Ingest quarantines a date before the pilot start.
+    generate_demo(tmp_path / "demo")
+    title = openpyxl.load_workbook(tmp_path / "demo" / "XHY_案件台账.xlsx")["案件台账"]["A1"].value
+    assert title == "西花园路街道综合执法大队案件台账（2012年3月—2013年2月）"
+    found, closed = [], []
+    for unit in UNITS:
+        for lg in LEDGERS:
+            for r in _read(tmp_path / "demo" / f"{unit}_{lg.title}.xlsx", lg):
+                found.append(_parse_date(r.get("found_date") or r["date"]))
+                if r.get("closed_date") is not None:
+                    closed.append(_parse_date(r["closed_date"]))
+    # The whole first year, and nothing closed after it.
+    assert start <= min(found) < date(2012, 4, 1)
+    assert date(2013, 2, 1) <= max(found) <= date(2013, 2, 28)
+    assert min(closed) >= start and max(closed) <= date(2013, 2, 28)
+
+
+def test_scaled_ledgers_start_on_the_pilot_start_dbt_declares(tmp_path, start):
+    scaled = generate_scaled(tmp_path / "scaled", units=2, years=1)
+    with (scaled.reference_dir / "units.csv").open(encoding="utf-8", newline="") as fh:
+        assert {r["pilot_start"] for r in csv.DictReader(fh)} == {"2012-03-01"}
+    days = []
+    for path in scaled.files:
+        with path.open(encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh):
+                text = r.get("发现日期") or r["日期"]
+                if not text.endswith("-02-30"):  # the impossible dates scale writes on purpose
+                    days.append(_parse_date(text))
+    assert start <= min(days) < date(2012, 4, 1)
+    assert date(2013, 2, 1) <= max(days) <= start + timedelta(days=364)
