@@ -29,6 +29,9 @@ PATROLS_PER_UNIT_YEAR = 333
 OUTPUTS_PER_UNIT_YEAR = 50
 GRIDS_PER_UNIT = 6
 ROWS_PER_FILE = 1_000_000
+# A case is closed up to this many days less one after it was found (a notice's rectification
+# within 12 days, a penalty, referral or mediation within 19): the latest date a year's cases hold.
+CLOSE_LAG_DAYS = 20
 _GRID_NAMES = "一二三四五六七八九十"
 
 
@@ -115,6 +118,15 @@ def _setup(
         con.unregister(f"{name}_df")
 
 
+def most_years(pilot_start: dt.date, today: dt.date) -> int:
+    """The most years of scaled ledgers with no date after today, which the ingest quarantines.
+
+    The years run from pilot_start, 365 days each (day_of), and a case found on their last day
+    closes up to CLOSE_LAG_DAYS - 1 days later; a deadline may lie ahead (the ingest allows a year).
+    """
+    return ((today - pilot_start).days + 1 - (CLOSE_LAG_DAYS - 1)) // 365
+
+
 def _unit_value(alias: str) -> str:
     """How a clerk writes the unit: mostly the full name, sometimes the short name or code."""
     return f"""case when rnd(i, 2) < 0.85 then {alias}.short_name || {alias}.unit_type
@@ -139,7 +151,7 @@ shaped as (
             when r < 0.215 then ['SR02', 'SR07', 'GT01', 'GT04', 'WS03', 'MZ02'][1 + pick(i, 6, 6)]
             else ['SR01', 'SR01', 'SR02', 'SR03', 'SR04', 'SR05', 'SR07', 'GT04', 'GT05', 'MZ02',
                   'ZA02', 'ZA03', 'JS04', 'WS03'][1 + pick(i, 6, 14)] end as item,
-        pick(i, 7, 20) as lag_days
+        pick(i, 7, {CLOSE_LAG_DAYS}) as lag_days
     from base b
 ),
 dated as (
@@ -275,11 +287,13 @@ def generate_scaled(
     rows_per_file: int = ROWS_PER_FILE,
     reference_dir: Path | None = None,
     pilot_start: dt.date | None = None,
+    today: dt.date | None = None,
 ) -> ScaledLedgers:
     """Write scaled ledgers to out_dir/ledgers/*.csv and their reference tables to out_dir/reference.
 
     Row counts default to the demo's rates per unit and year; each file holds at most
-    rows_per_file rows. The years start on `pilot_start` (default: Settings.pilot_start, dbt's var).
+    rows_per_file rows. The years start on `pilot_start` (default: Settings.pilot_start, dbt's var)
+    and must end, with the cases closed in them, by `today` (default: the day of the run).
     """
     if units < 1 or years < 1:
         raise PilotError("--units 与 --years 须为正整数 / --units and --years must be positive")
@@ -287,6 +301,16 @@ def generate_scaled(
 
     source_dir = reference_dir or Settings().reference_dir
     pilot_start = pilot_start or Settings().pilot_start
+    today = today or dt.date.today()
+    most = most_years(pilot_start, today)
+    if years > most:
+        raise PilotError(
+            f"--years 最多为 {most}：年数再多会生成晚于今天（{today}）的日期，入库时会被隔离 / "
+            f"--years can be at most {most}: more years would write dates after today ({today}), "
+            "which the ingest quarantines",
+            hint=f"scaled ledgers start on the pilot's first day, {pilot_start} (dbt var "
+            f"pilot_start): use --years {most} or fewer",
+        )
     counts = {
         "cases": cases if cases is not None else units * years * CASES_PER_UNIT_YEAR,
         "patrols": patrols if patrols is not None else units * years * PATROLS_PER_UNIT_YEAR,

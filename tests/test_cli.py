@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ from helpers_ingest import fixture
 from typer.main import get_command
 
 from pipeline.cli import app
+from pipeline.settings import Settings
 
 PILOT = Path(sys.executable).parent / "pilot"
 # Every command the app registers; the issue's core set must be among them.
@@ -465,6 +468,44 @@ def test_demo_never_overwrites_a_ledger_outside_its_own_folder_unless_forced(tmp
     assert result.returncode == 0, result.stderr
     assert filled.read_bytes().startswith(b"PK")
     assert len(list(folder.iterdir())) == 9
+
+
+def _scaled_dates(folder: Path, headers: tuple[str, ...]) -> list[date]:
+    """The valid dates the scaled CSV ledgers in folder hold under headers (scale's forms)."""
+    days = []
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for header in headers:
+                    text = row.get(header) or ""
+                    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+                    if m and not text.endswith("-02-30"):  # impossible on purpose
+                        days.append(date(int(m[1]), int(m[2]), int(m[3])))
+    return days
+
+
+def test_scaled_years_reaching_past_today_are_refused_naming_the_most(tmp_path):
+    # Ingest quarantines a date after the day it runs. The years start on the pilot's first day,
+    # and a case found on the last of them is closed up to 19 days later.
+    start, today = Settings().pilot_start, date.today()
+    most = max(y for y in range(1, 200) if start + timedelta(days=365 * y - 1 + 19) <= today)
+    out = tmp_path / "scaled"
+    result = pilot(tmp_path, "demo", str(out), "--units", "1", "--years", str(most + 1))
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"错误 / error: --years 最多为 {most}：年数再多会生成晚于今天（{today}）的日期，"
+        f"入库时会被隔离 / --years can be at most {most}: more years would write dates after "
+        f"today ({today}), which the ingest quarantines\n"
+        f"提示 / hint: scaled ledgers start on the pilot's first day, {start} (dbt var "
+        f"pilot_start): use --years {most} or fewer\n"
+    )
+    assert not out.exists()
+    result = pilot(tmp_path, "demo", str(out), "--units", "1", "--years", str(most))
+    assert result.returncode == 0, result.stderr
+    # A deadline may lie ahead (the ingest allows a year); no other date may.
+    days = _scaled_dates(out / "ledgers", ("发现日期", "结案日期", "日期"))
+    assert start <= min(days) and max(days) <= today
+    assert max(days) > today - timedelta(days=365)
 
 
 def test_export_takes_its_format_from_the_file_name_unless_told(tmp_path):
