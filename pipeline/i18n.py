@@ -229,6 +229,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "{output}: cumulative quantity ({measure})",
     ),
     "outputs_caption": (
+        "自试点开始累计；虚线为目标（data/reference/targets.csv）。",
+        "Running totals since the pilot start; dashed lines are targets (data/reference/targets.csv).",
+    ),
+    # The caption where the chart draws a hollow marker (report_charts.draws_hollow_markers).
+    "outputs_caption_hollow": (
         "自试点开始累计；虚线为目标（data/reference/targets.csv）；空心点表示累计中含约数（余/约）。",
         (
             "Running totals since the pilot start; dashed lines are targets "

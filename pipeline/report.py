@@ -280,11 +280,14 @@ def patrols_page(data: ReportData, lang: str) -> list[dict]:
 
 def outputs_page(data: ReportData, lang: str) -> list[dict]:
     t = lambda key: i18n.text(key, lang)
+    outputs = charts.outputs_figure(data, lang)
+    # The hollow-marker legend only where the chart draws one.
+    hollow = charts.draws_hollow_markers(outputs)
     return [
         _section(
             t("outputs_heading"),
-            _charts([charts.outputs_figure(data, lang)], lang),
-            t("outputs_caption"),
+            _charts([outputs], lang),
+            t("outputs_caption_hollow" if hollow else "outputs_caption"),
         )
     ]
 

@@ -605,6 +605,21 @@ def case_mix_figure(data, lang: str) -> Chart:
     return Chart("case_mix", title, fig, columns, [[r[c] for c in columns] for r in data.case_mix])
 
 
+# The marker of a month whose running total includes an approximate quantity (余/约).
+HOLLOW_MARKER = "circle-open"
+
+
+def draws_hollow_markers(chart: Chart) -> bool:
+    """Whether the chart draws a hollow marker, which its caption then explains."""
+    for trace in chart.figure.data:
+        symbols = getattr(getattr(trace, "marker", None), "symbol", None)
+        if symbols is not None and HOLLOW_MARKER in (
+            (symbols,) if isinstance(symbols, str) else symbols
+        ):
+            return True
+    return False
+
+
 def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
     """Each output type's running total per unit, with the unit's target as a dashed line."""
     types: list[tuple[str, str]] = []
@@ -661,7 +676,7 @@ def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
                     "marker": {
                         "size": 6,
                         "symbol": [
-                            "circle-open" if r["cumulative_is_approximate"] else "circle"
+                            HOLLOW_MARKER if r["cumulative_is_approximate"] else "circle"
                             for r in series
                         ],
                     },

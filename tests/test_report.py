@@ -477,6 +477,32 @@ def test_chinese_catalogue_is_unchanged(site):
     ]
 
 
+@pytest.mark.parametrize(
+    ("lang", "targets", "hollow"),
+    [
+        ("zh", "自试点开始累计；虚线为目标", "空心点表示累计中含约数（余/约）。"),
+        (
+            "en",
+            "Running totals since the pilot start; dashed lines are targets",
+            "hollow markers mean the total includes approximate quantities (余/约).",
+        ),
+    ],
+)
+def test_the_outputs_caption_explains_hollow_markers_only_where_one_is_drawn(
+    built_settings, tmp_path, lang, targets, hollow
+):
+    # XHY's 1800余 leaflets make its running total approximate: its markers are hollow.
+    report.write_report(built_settings, out_dir=tmp_path / "all", lang=lang)
+    html = (tmp_path / "all" / "outputs.html").read_text(encoding="utf-8")
+    assert '"circle-open"' in html
+    assert targets in _visible_text(html) and hollow in _visible_text(html)
+    # XJ's quantities are all exact: every marker is filled, and no sentence explains hollow ones.
+    report.write_report(built_settings, out_dir=tmp_path / "xj", lang=lang, unit="XJ")
+    html = (tmp_path / "xj" / "outputs.html").read_text(encoding="utf-8")
+    assert "circle-open" not in html
+    assert targets in _visible_text(html) and hollow not in _visible_text(html)
+
+
 def test_a_range_holding_no_whole_month_says_so_instead_of_an_empty_chart(built_settings, tmp_path):
     index = report.write_report(
         built_settings, out_dir=tmp_path, date_from="2011-09-03", date_to="2011-09-20"
