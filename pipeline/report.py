@@ -278,18 +278,23 @@ def patrols_page(data: ReportData, lang: str) -> list[dict]:
     ]
 
 
+# The outputs caption by (draws a target line, draws a hollow marker).
+OUTPUTS_CAPTIONS = {
+    (True, True): "outputs_caption_targets_hollow",
+    (True, False): "outputs_caption_targets",
+    (False, True): "outputs_caption_hollow",
+    (False, False): "outputs_caption",
+}
+
+
 def outputs_page(data: ReportData, lang: str) -> list[dict]:
     t = lambda key: i18n.text(key, lang)
     outputs = charts.outputs_figure(data, lang)
-    # The hollow-marker legend only where the chart draws one.
-    hollow = charts.draws_hollow_markers(outputs)
-    return [
-        _section(
-            t("outputs_heading"),
-            _charts([outputs], lang),
-            t("outputs_caption_hollow" if hollow else "outputs_caption"),
-        )
+    # The caption explains target lines and hollow markers only where the chart draws them.
+    caption = OUTPUTS_CAPTIONS[
+        charts.draws_target_lines(outputs), charts.draws_hollow_markers(outputs)
     ]
+    return [_section(t("outputs_heading"), _charts([outputs], lang), t(caption))]
 
 
 def _reasons(text: str | None, lang: str) -> str:

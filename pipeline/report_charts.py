@@ -620,6 +620,18 @@ def draws_hollow_markers(chart: Chart) -> bool:
     return False
 
 
+# The line of a unit's target on the outputs chart.
+TARGET_DASH = "dash"
+
+
+def draws_target_lines(chart: Chart) -> bool:
+    """Whether the chart draws a target line, which its caption then explains."""
+    return any(
+        getattr(getattr(trace, "line", None), "dash", None) == TARGET_DASH
+        for trace in chart.figure.data
+    )
+
+
 def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
     """Each output type's running total per unit, with the unit's target as a dashed line."""
     types: list[tuple[str, str]] = []
@@ -700,7 +712,7 @@ def outputs_figure(data, lang: str, ncols: int = 2) -> Chart:
                         "legendgroup": code,
                         "showlegend": False,
                         "mode": "lines",
-                        "line": {"color": colours[code], "dash": "dash", "width": 1},
+                        "line": {"color": colours[code], "dash": TARGET_DASH, "width": 1},
                         "hovertemplate": (
                             f"<b>{label}</b> {_e(i18n.text('target', lang))}: "
                             f"%{{y:,}} {unit_measure}<extra></extra>"

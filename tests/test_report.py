@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 from datetime import date
@@ -501,6 +502,53 @@ def test_the_outputs_caption_explains_hollow_markers_only_where_one_is_drawn(
     html = (tmp_path / "xj" / "outputs.html").read_text(encoding="utf-8")
     assert "circle-open" not in html
     assert targets in _visible_text(html) and hollow not in _visible_text(html)
+
+
+OUTPUTS_CAPTIONS = {
+    "zh": {
+        (True, True): (
+            "自试点开始累计；虚线为目标（data/reference/targets.csv）；空心点表示累计中含约数（余/约）。"
+        ),
+        (True, False): "自试点开始累计；虚线为目标（data/reference/targets.csv）。",
+        (False, True): "自试点开始累计；空心点表示累计中含约数（余/约）。",
+        (False, False): "自试点开始累计。",
+    },
+    "en": {
+        (True, True): (
+            "Running totals since the pilot start; dashed lines are targets "
+            "(data/reference/targets.csv); hollow markers mean the total includes approximate "
+            "quantities (余/约)."
+        ),
+        (True, False): (
+            "Running totals since the pilot start; dashed lines are targets "
+            "(data/reference/targets.csv)."
+        ),
+        (False, True): (
+            "Running totals since the pilot start; hollow markers mean the total includes "
+            "approximate quantities (余/约)."
+        ),
+        (False, False): "Running totals since the pilot start.",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("unit", "hollow"), [(None, True), ("XJ", False)])
+@pytest.mark.parametrize("targets", [True, False])
+def test_the_outputs_caption_names_targets_only_where_a_target_line_is_drawn(
+    built_settings, lang, unit, hollow, targets
+):
+    data = read_report_data(built_settings, unit=unit)
+    if not targets:
+        # As with an empty targets.csv, or one without a target for the outputs shown.
+        data = dataclasses.replace(
+            data,
+            cumulative=[
+                {**r, "target_quantity": None, "target_date": None} for r in data.cumulative
+            ],
+        )
+    (section,) = report.outputs_page(data, lang)
+    assert section["caption"] == OUTPUTS_CAPTIONS[lang][(targets, hollow)]
 
 
 def test_a_range_holding_no_whole_month_says_so_instead_of_an_empty_chart(built_settings, tmp_path):
