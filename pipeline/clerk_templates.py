@@ -68,6 +68,13 @@ _TODAY = "TODAY()"
 _A_YEAR_AHEAD = "EDATE(TODAY(),12)"
 _LATEST = {"deadline": (_A_YEAR_AHEAD, "一年后的今天")}
 
+
+def example_date(pilot_start: dt.date) -> dt.date:
+    """The date the templates show as an example: the pilot's fifteenth day (2011-08-15 for the
+    default pilot), or today while that is still to come, so the date checks accept it."""
+    return max(pilot_start, min(pilot_start + dt.timedelta(days=14), dt.date.today()))
+
+
 # What each column means to a clerk (keyed by the contract's English alias).
 COLUMN_NOTES: dict[str, str] = {
     "case_id": "本单位内唯一，按年度顺序编号（如 2011-001），同一案件只填一行，不得重复。",
@@ -247,8 +254,9 @@ def build_workbook(
     sheet = wb.active
     sheet.title = ledger.title
     _write_reference_sheet(wb, lists)
-    _write_ledger_sheet(sheet, ledger, lists, unit, rows, pilot_start)
-    _write_instructions(wb, ledger, lists, unit)
+    example = example_date(pilot_start)
+    _write_ledger_sheet(sheet, ledger, lists, unit, rows, pilot_start, example)
+    _write_instructions(wb, ledger, lists, unit, example)
     wb.move_sheet(INSTRUCTIONS_SHEET, offset=-1)
     wb.active = 0
     return wb
@@ -292,6 +300,7 @@ def _write_ledger_sheet(
     unit: bool,
     rows: int,
     pilot_start: dt.date,
+    example: dt.date,
 ) -> None:
     ncols = len(ledger.columns)
     last_row = FIRST_DATA_ROW + rows - 1
@@ -302,7 +311,7 @@ def _write_ledger_sheet(
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     sheet.row_dimensions[1].height = 24
     letters = _letters(ledger)
-    examples = example_row(ledger, lists)
+    examples = example_row(ledger, lists, example)
     for c, col in enumerate(ledger.columns, start=1):
         cell = sheet.cell(row=HEADER_ROW, column=c, value=col.header)
         cell.font = _BOLD
@@ -312,28 +321,28 @@ def _write_ledger_sheet(
         cell.comment = Comment(note, "pilot", width=240, height=110)
         letter = letters[col.name]
         number_format = _FORMATS[col.kind]
-        sheet.column_dimensions[letter].width = _width(col, examples[col.name])
+        sheet.column_dimensions[letter].width = _width(col, examples[col.name], example)
         sheet.column_dimensions[letter].number_format = number_format
         for r in range(FIRST_DATA_ROW, last_row + 1):
             sheet.cell(row=r, column=c).number_format = number_format
-    for validation in _validations(ledger, lists, last_row, pilot_start):
+    for validation in _validations(ledger, lists, last_row, pilot_start, example):
         sheet.add_data_validation(validation)
     _highlight_problems(sheet, ledger, last_row)
     sheet.freeze_panes = sheet.cell(row=FIRST_DATA_ROW, column=2)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(ncols)}{HEADER_ROW}"
 
 
-def _width(col: Column, example: object) -> float:
+def _width(col: Column, example: object, day: dt.date) -> float:
     """A width that fits the header and the example (CJK characters count double)."""
     texts = [col.header, _display(example)]
     if col.kind == "date":
-        texts.append("2011-08-15")
+        texts.append(day.isoformat())
     longest = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in t) for t in texts)
     return min(40, max(10, longest + 3))
 
 
 def _validations(
-    ledger: Ledger, lists: ReferenceLists, last_row: int, pilot_start: dt.date
+    ledger: Ledger, lists: ReferenceLists, last_row: int, pilot_start: dt.date, example: dt.date
 ) -> list[DataValidation]:
     letters = _letters(ledger)
     earliest = f"DATE({pilot_start.year},{pilot_start.month},{pilot_start.day})"
@@ -395,8 +404,9 @@ def _validations(
                     allow_blank=True,
                 ),
                 header,
-                COLUMN_NOTES[col.name] + f"按 2011-08-15 的格式输入，可填{span}之间的日期。",
-                f"{header}应为{span}之间的日期，如 2011-08-15。",
+                COLUMN_NOTES[col.name]
+                + f"按 {example.isoformat()} 的格式输入，可填{span}之间的日期。",
+                f"{header}应为{span}之间的日期，如 {example.isoformat()}。",
             )
         elif col.kind == "time":
             add(
@@ -476,8 +486,9 @@ def _highlight_problems(sheet: Worksheet, ledger: Ledger, last_row: int) -> None
         )
 
 
-def example_row(ledger: Ledger, lists: ReferenceLists) -> dict[str, object]:
-    """A valid row of the ledger, drawn from the reference lists, for the instructions sheet."""
+def example_row(ledger: Ledger, lists: ReferenceLists, day: dt.date) -> dict[str, object]:
+    """A valid row of the ledger on `day`, drawn from the reference lists, for the instructions
+    sheet."""
     unit = lists.units.iloc[0]
     unit_grids = lists.grids[lists.grids.unit_code == unit.unit_code]
     grid = unit_grids.grid_code.iloc[0] if not unit_grids.empty else None
@@ -488,7 +499,7 @@ def example_row(ledger: Ledger, lists: ReferenceLists) -> dict[str, object]:
         "activity_id": "2011-A001",
         "unit": unit.unit_name,
         "grid": grid,
-        "found_date": dt.date(2011, 8, 15),
+        "found_date": day,
         "source": SOURCES[0],
         "item_code": lists.items.item_code.iloc[0],
         "summary": "沿街占道经营，经劝导后自行清理",
@@ -498,10 +509,10 @@ def example_row(ledger: Ledger, lists: ReferenceLists) -> dict[str, object]:
         "action": ACTIONS[0],
         "referred_to": None,
         "deadline": None,
-        "closed_date": dt.date(2011, 8, 15),
+        "closed_date": day,
         "outcome": OUTCOMES[0],
         "fine_yuan": None,
-        "date": dt.date(2011, 8, 15),
+        "date": day,
         "start_time": dt.time(8, 30),
         "end_time": dt.time(11, 30),
         "officers": "（巡查人员甲）、（巡查人员乙）",
@@ -527,7 +538,9 @@ def _display(value: object) -> str:
     return str(value)
 
 
-def _write_instructions(wb: Workbook, ledger: Ledger, lists: ReferenceLists, unit: bool) -> None:
+def _write_instructions(
+    wb: Workbook, ledger: Ledger, lists: ReferenceLists, unit: bool, example: dt.date
+) -> None:
     """The 填表说明 sheet: general rules, then one row per column (laid out downwards, so the
     sheet carries no ledger header row and ingest reports it as not a ledger)."""
     sheet = wb.create_sheet(INSTRUCTIONS_SHEET)
@@ -542,7 +555,7 @@ def _write_instructions(wb: Workbook, ledger: Ledger, lists: ReferenceLists, uni
             f"可选值见“{REFERENCE_SHEET}”表。"
         ),
         (
-            "三、日期按 2011-08-15 的格式输入，时间按 08:30 的格式输入；"
+            f"三、日期按 {example.isoformat()} 的格式输入，时间按 08:30 的格式输入；"
             "编号、身份证号、电话已设为文本格式，请直接输入，不要改为数字格式。"
         ),
         (
@@ -566,7 +579,7 @@ def _write_instructions(wb: Workbook, ledger: Ledger, lists: ReferenceLists, uni
         cell = sheet.cell(row=top, column=c, value=text)
         cell.font = _BOLD
         cell.fill = OPTIONAL_FILL
-    examples = example_row(ledger, lists)
+    examples = example_row(ledger, lists, example)
     for r, col in enumerate(ledger.columns, start=top + 1):
         values = (
             col.header,

@@ -403,6 +403,41 @@ def test_date_checks_start_on_the_pilot_start_dbt_declares(tmp_path):
     assert "2012-01-01（试点开始）" in cases["found_date"].error
 
 
+@pytest.mark.parametrize(
+    ("days_ago", "example"),
+    [
+        # The pilot's fifteenth day, as 2011-08-15 is the default pilot's.
+        (None, dt.date(2012, 1, 15)),
+        # A pilot begun less than two weeks ago: its fifteenth day is still to come.
+        (3, dt.date.today()),
+    ],
+)
+def test_example_dates_lie_in_the_range_the_date_checks_accept(tmp_path, days_ago, example):
+    start = dt.date(2012, 1, 1) if days_ago is None else dt.date.today() - dt.timedelta(days_ago)
+    (tmp_path / "dbt_project.yml").write_text(
+        f"name: pilot\nvars:\n  pilot_start: '{start.isoformat()}'\n", encoding="utf-8"
+    )
+    settings = Settings(root=tmp_path, warehouse=tmp_path / "wh.duckdb")
+    paths = dict(zip(LEDGERS, write_templates(settings, tmp_path / "templates"), strict=True))
+    wb = openpyxl.load_workbook(paths["cases"])
+    cases = validations(wb, CASES)
+    day = example.isoformat()
+    assert cases["found_date"].prompt == (
+        f"发现或受理案件的日期。按 {day} 的格式输入，"
+        f"可填 {start.isoformat()}（试点开始）至今天之间的日期。"
+    )
+    assert cases["closed_date"].error == f"结案日期应为发现日期至今天之间的日期，如 {day}。"
+    instructions = [row[0] for row in wb[INSTRUCTIONS_SHEET].iter_rows(values_only=True)]
+    assert f"三、日期按 {day} 的格式输入，时间按 08:30 的格式输入；" in "".join(
+        str(line) for line in instructions
+    )
+    for ledger in LEDGERS.values():
+        sheet = openpyxl.load_workbook(paths[ledger.name])[INSTRUCTIONS_SHEET]
+        examples = {r[1]: r[5] for r in sheet.iter_rows(values_only=True)}
+        dates = [examples[c.name] for c in ledger.columns if c.kind == "date" and examples[c.name]]
+        assert dates and {d.date() for d in dates} == {example}, ledger.name
+
+
 def test_reference_lists_come_from_the_reference_tables_and_contract(workbooks):
     wb = workbooks["cases"]
     ref = Settings().reference_dir
