@@ -93,6 +93,23 @@ def project_copy(work: Path, reference: Path) -> Path:
     return root
 
 
+def peer_argv(root: Path, reference: Path, out: Path, ledgers) -> list[str]:
+    """The pandas script's command line: its periods start on the pilot start the project
+    at `root` declares (dbt's var, read by Settings.pilot_start), as dbt's do."""
+    from pipeline.settings import Settings
+
+    pilot_start = Settings(root=root).pilot_start.isoformat()
+    return [
+        PYTHON,
+        PEER,
+        "--pilot-start",
+        pilot_start,
+        str(reference),
+        str(out),
+        *map(str, ledgers),
+    ]
+
+
 def to_gbk(src: Path, dst: Path) -> None:
     with (
         src.open(encoding="utf-8", newline="") as fin,
@@ -208,8 +225,8 @@ def compare_scale(
         f.unlink()
     ledgers = [str(p) for p in data.files]
     label = f"(c)/(e) {cases:,} cases, {patrols:,} patrols, {units:,} units"
-    peer_argv = [PYTHON, PEER, str(data.reference_dir), str(work / "scale" / "peer.pkl"), *ledgers]
-    peer = measure("pandas script", peer_argv)
+    peer_args = peer_argv(root, data.reference_dir, work / "scale" / "peer.pkl", ledgers)
+    peer = measure("pandas script", peer_args)
     ing = measure("pilot ingest", step("ingest", str(root), wh, *ledgers), env)
     bld = measure("pilot build", step("build", str(root), wh), env)
     rep = measure(
@@ -222,7 +239,7 @@ def compare_scale(
     )
     # The analyst's rerun, the same ledgers again: the notebook recomputes everything; pilot
     # finds every file unchanged and the published metrics current, so dbt does not run.
-    peer_again = measure("pandas script, again", peer_argv)
+    peer_again = measure("pandas script, again", peer_args)
     again = measure("pilot ingest + build, again", step("refresh", str(root), wh, *ledgers), env)
     # A clerk's new file: one unit's cases (the first unit's, under new IDs). The notebook
     # reads every ledger again; pilot ingests the one file and builds. The fact tables take
@@ -240,7 +257,7 @@ def compare_scale(
         if run:
             restore_state(state, work / "scale")
         peer_units.append(
-            measure("pandas script, one unit's new file", [*peer_argv, str(unit_file)])
+            measure("pandas script, one unit's new file", [*peer_args, str(unit_file)])
         )
         unit_news.append(
             measure(
@@ -255,7 +272,7 @@ def compare_scale(
     # IDs): every unit's aggregates are recomputed.
     extra = work / "scale" / "cases_new.csv"
     new_case_file(case_ledger, extra, 2000)
-    peer_new = measure("pandas script, one new file", [*peer_argv, str(unit_file), str(extra)])
+    peer_new = measure("pandas script, one new file", [*peer_args, str(unit_file), str(extra)])
     new = measure(
         "pilot ingest + build, one new file", step("refresh", str(root), wh, str(extra)), env
     )

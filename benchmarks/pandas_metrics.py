@@ -10,19 +10,21 @@ simply dropped, which is what pilot quarantines in the scaled benchmark ledgers.
 timing baseline and the tests' independent check: the project's metrics are defined once,
 in dbt.
 
-usage: pandas_metrics.py REFERENCE_DIR OUT LEDGER_CSV...
+usage: pandas_metrics.py --pilot-start YYYY-MM-DD REFERENCE_DIR OUT LEDGER_CSV...
+The pilot start is the dbt var pilot_start of the project the ledgers belong to (bench.py's
+peer_argv reads it through Settings.pilot_start), where dbt's date spine begins.
 OUT ending in .pkl is a pickled DataFrame (what bench.py times: a binary table, as pilot
 writes one; CSV text of 700,000 rows x 59 columns alone takes over a minute), else a CSV.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
 import pandas as pd
 
-PILOT_START = pd.Timestamp("2011-08-01")  # dbt var pilot_start
 ALL_CODE, ALL_NAME = "ALL", "全部试点单位"  # dbt vars all_units_code, all_units_name
 GRAINS = ("week", "month", "quarter", "year", "all")
 KEYS = ["period", "unit_code", "period_start"]
@@ -80,15 +82,17 @@ def read_ledger(files: list[str], prefix: str, columns: list[str]) -> pd.DataFra
     return frame.astype("category")
 
 
-def bounds(dates: pd.Series, grain: str, last: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+def bounds(
+    dates: pd.Series, grain: str, first: pd.Timestamp, last: pd.Timestamp
+) -> tuple[pd.Series, pd.Series]:
     """The start and end of the period of `grain` each date falls in."""
     if grain == "week":
         start = dates - pd.to_timedelta(dates.dt.day_of_week, unit="D")
         return start, start + pd.Timedelta(days=6)
     if grain == "all":
-        inside = (dates >= PILOT_START) & (dates <= last)
+        inside = (dates >= first) & (dates <= last)
         return (
-            pd.Series(PILOT_START, index=dates.index).where(inside),
+            pd.Series(first, index=dates.index).where(inside),
             pd.Series(last, index=dates.index).where(inside),
         )
     period = dates.dt.to_period({"month": "M", "quarter": "Q", "year": "Y"}[grain])
@@ -102,19 +106,27 @@ def by_unit_and_all(frame: pd.DataFrame, **spec) -> pd.DataFrame:
     return pd.concat([units, total], ignore_index=True)
 
 
-def per_grain(frame: pd.DataFrame, date: str, last: pd.Timestamp, aggregate) -> pd.DataFrame:
+def per_grain(
+    frame: pd.DataFrame, date: str, first: pd.Timestamp, last: pd.Timestamp, aggregate
+) -> pd.DataFrame:
     """aggregate(frame with period_start and period_end) for every grain, stacked."""
     out = []
     for grain in GRAINS:
-        start, end = bounds(frame[date], grain, last)
+        start, end = bounds(frame[date], grain, first, last)
         rows = frame.assign(period_start=start, period_end=end)
         out.append(aggregate(rows).assign(period=grain))
     return pd.concat(out, ignore_index=True).set_index(KEYS)
 
 
 def main(argv: list[str]) -> None:
-    reference, out, *files = argv
-    ref = Path(reference)
+    parser = argparse.ArgumentParser(description="rpt_unit_metrics computed by pandas")
+    parser.add_argument("--pilot-start", required=True, type=pd.Timestamp, help="dbt var")
+    parser.add_argument("reference")
+    parser.add_argument("out")
+    parser.add_argument("files", nargs="*")
+    args = parser.parse_args(argv)
+    first, out, files = args.pilot_start, args.out, args.files
+    ref = Path(args.reference)
     units = pd.read_csv(ref / "units.csv", dtype=str)
     grids = pd.read_csv(ref / "grids.csv", dtype=str)
     output_types = pd.read_csv(ref / "output_types.csv", dtype=str)
@@ -246,13 +258,13 @@ def main(argv: list[str]) -> None:
     )
     o = o[o.unit_code.notna() & o.day.notna() & o.output_code.notna() & o.quantity.notna()]
 
-    last = max([s.max() for s in (c.found, p.day, o.day) if s.notna().any()], default=PILOT_START)
+    last = max([s.max() for s in (c.found, p.day, o.day) if s.notna().any()], default=first)
 
     # Every unit and ALL in every period holding a day from the pilot's start to the last date.
-    days = pd.Series(pd.date_range(PILOT_START, last))
+    days = pd.Series(pd.date_range(first, last))
     periods = pd.concat(
         [
-            pd.DataFrame(dict(zip(("period_start", "period_end"), bounds(days, g, last))))
+            pd.DataFrame(dict(zip(("period_start", "period_end"), bounds(days, g, first, last))))
             .drop_duplicates()
             .assign(period=g)
             for g in GRAINS
@@ -316,9 +328,9 @@ def main(argv: list[str]) -> None:
         approx = by_unit_and_all(rows, outputs_approximate=("approx", "any"))
         return wide.join(approx.set_index(["unit_code", "period_start"])).reset_index()
 
-    m = frame.join(per_grain(c, "found", last, case_metrics))
-    m = m.join(per_grain(p, "day", last, patrol_metrics))
-    m = m.join(per_grain(o, "day", last, output_metrics))
+    m = frame.join(per_grain(c, "found", first, last, case_metrics))
+    m = m.join(per_grain(p, "day", first, last, patrol_metrics))
+    m = m.join(per_grain(o, "day", first, last, output_metrics))
     for col in [*COUNTS, "grids_patrolled"]:
         m[col] = m[col].fillna(0).astype("int64")
     for col in ["fines_yuan", "patrol_hours", "officer_hours", *type_columns]:

@@ -8,6 +8,7 @@ cases; the test checks that pilot did quarantine some rows, so that rule is exer
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import math
 import subprocess
@@ -24,7 +25,6 @@ from pipeline.scale import generate_scaled
 from pipeline.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-PEER = ROOT / "benchmarks" / "pandas_metrics.py"
 KEYS = ["period", "unit_code", "period_start"]
 
 
@@ -66,12 +66,38 @@ def both(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, pd.Dat
         con.close()
     out = work / "peer.csv"
     subprocess.run(
-        [sys.executable, str(PEER), str(data.reference_dir), str(out), *map(str, data.files)],
-        check=True,
-        cwd=ROOT,
+        _bench().peer_argv(root, data.reference_dir, out, data.files), check=True, cwd=ROOT
     )
     peer = pd.read_csv(out, dtype={"unit_code": str, "period": str})
     return pilot, peer, quarantined
+
+
+def test_the_peer_starts_on_the_pilot_start_its_project_declares(tmp_path):
+    # A project whose dbt var pilot_start is not the default 2011-08-01, as the benchmark's
+    # project copy reads it; the peer's periods start there, as dbt's do.
+    start = dt.date(2012, 1, 1)
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "dbt_project.yml").write_text(
+        f"name: pilot\nvars:\n  pilot_start: '{start.isoformat()}'\n", encoding="utf-8"
+    )
+    data = generate_scaled(
+        tmp_path / "scale", units=1, years=1, cases=40, patrols=20, outputs=10, pilot_start=start
+    )
+    out = tmp_path / "peer.csv"
+    subprocess.run(
+        _bench().peer_argv(root, data.reference_dir, out, data.files), check=True, cwd=ROOT
+    )
+    peer = pd.read_csv(out, dtype={"unit_code": str, "period": str})
+    first = peer.groupby("period").period_start.min().to_dict()
+    # 2012-01-01 is a Sunday: its week began on Monday 2011-12-26.
+    assert first == {
+        "all": "2012-01-01",
+        "year": "2012-01-01",
+        "quarter": "2012-01-01",
+        "month": "2012-01-01",
+        "week": "2011-12-26",
+    }
 
 
 def keyed(frame: pd.DataFrame) -> pd.DataFrame:
