@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from pipeline.contract import CASES, OUTPUTS, PATROLS, Ledger
+from pipeline.errors import PilotError
 from pipeline.settings import Settings
 
 REFERENCE_DIR = Path(__file__).resolve().parent.parent / "data" / "reference"
@@ -717,14 +718,27 @@ def generate_demo(
     seed: int = 2011,
     reference_dir: Path | None = None,
     pilot_start: date | None = None,
+    today: date | None = None,
 ) -> list[Path]:
     """Write the nine demo ledgers (three per unit) into out_dir and return their paths.
 
     They cover the pilot's first year from `pilot_start` (default: Settings.pilot_start, dbt's
-    var), the year the published figures count.
+    var), the year the published figures count, which must be over by `today` (default: the day
+    of the run).
     """
-    ref = _load_reference(Path(reference_dir) if reference_dir else REFERENCE_DIR)
     span = _FirstYear(pilot_start or Settings().pilot_start)
+    today = today or date.today()
+    if span.end > today:
+        # Its dates would run past today, and the ingest quarantines those (date_in_future).
+        raise PilotError(
+            f"示例台账为试点的前 12 个月（{span.start} 至 {span.end}），现在生成会有晚于今天"
+            f"（{today}）的日期，入库时会被隔离 / the demo ledgers hold the pilot's first 12 "
+            f"months ({span.start} to {span.end}): written now they would hold dates after today "
+            f"({today}), which the ingest quarantines",
+            hint=f"the demo starts on the pilot's first day, {span.start} (dbt var pilot_start): "
+            f"write it on {span.end} or later",
+        )
+    ref = _load_reference(Path(reference_dir) if reference_dir else REFERENCE_DIR)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []

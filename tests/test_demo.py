@@ -10,9 +10,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
+from pipeline.cli import app
 from pipeline.contract import ACTIONS, CASES, OUTCOMES, OUTPUTS, PATROLS, SOURCES, TOTAL_MARKERS
 from pipeline.demo import generate_demo
+from pipeline.errors import PilotError
 from pipeline.scale import generate_scaled
 from pipeline.settings import Settings
 
@@ -314,3 +317,53 @@ def test_scaled_ledgers_start_on_the_pilot_start_dbt_declares(tmp_path, start):
                     days.append(_parse_date(text))
     assert start <= min(days) < date(2012, 4, 1)
     assert date(2013, 2, 1) <= max(days) <= start + timedelta(days=364)
+
+
+def _recent_project(root: Path) -> Settings:
+    """A project copy whose dbt var pilot_start is this month's first day: its first year is
+    still running."""
+    start = date.today().replace(day=1)
+    root.mkdir()
+    (root / "dbt_project.yml").write_text(
+        f"name: pilot\nvars:\n  pilot_start: '{start.isoformat()}'\n", encoding="utf-8"
+    )
+    return Settings(root=root, warehouse=root / "wh.duckdb")
+
+
+def test_a_demo_reaching_past_today_is_refused_before_writing(tmp_path):
+    # The demo is the pilot's first twelve months; ingest quarantines a date after its day.
+    start = _recent_project(tmp_path / "project").pilot_start
+    end = date(start.year + 1, start.month, 1) - timedelta(days=1)
+    today = date.today()
+    out = tmp_path / "demo"
+    with pytest.raises(PilotError) as raised:
+        generate_demo(out, pilot_start=start)
+    assert raised.value.message == (
+        f"示例台账为试点的前 12 个月（{start} 至 {end}），现在生成会有晚于今天（{today}）的日期，"
+        f"入库时会被隔离 / the demo ledgers hold the pilot's first 12 months ({start} to {end}): "
+        f"written now they would hold dates after today ({today}), which the ingest quarantines"
+    )
+    assert raised.value.hint == (
+        f"the demo starts on the pilot's first day, {start} (dbt var pilot_start): "
+        f"write it on {end} or later"
+    )
+    assert not out.exists()
+
+
+def test_a_demo_whose_first_year_ends_today_is_written(tmp_path):
+    start = date(2011, 8, 1)
+    with pytest.raises(PilotError):
+        generate_demo(tmp_path / "early", pilot_start=start, today=date(2012, 7, 30))
+    assert not (tmp_path / "early").exists()
+    assert len(generate_demo(tmp_path / "demo", pilot_start=start, today=date(2012, 7, 31))) == 9
+
+
+def test_pilot_demo_refuses_a_first_year_still_running(tmp_path, monkeypatch):
+    # `pilot demo` takes the pilot start from the project's dbt var (Settings.pilot_start).
+    start = _recent_project(tmp_path / "project").pilot_start
+    monkeypatch.setattr(Settings, "pilot_start", property(lambda self: start))
+    result = CliRunner().invoke(app, ["demo", str(tmp_path / "demo")])
+    assert result.exit_code != 0
+    assert isinstance(result.exception, PilotError)
+    assert "晚于今天" in result.exception.message
+    assert not (tmp_path / "demo").exists()
