@@ -49,10 +49,16 @@ TWO_ROW_HEADER = MESSY.replace(
 TWO_ROW_HEADER_WRITTEN_OUT = TWO_ROW_HEADER.replace(
     "当事人信息,,", "当事人信息,当事人信息,当事人信息"
 )
+# A row of groups merged over the header, none of them a column: Excel writes each group's text
+# in its first column.
+GROUP_ROW = MESSY.replace(
+    f"{HEADER},", "案件信息,,,,,,,当事人信息,,,处理情况,,,,,,,\n" + f"{HEADER},"
+)
 
 CASES = {
     "two_row_header.csv": (TWO_ROW_HEADER.encode("utf-8"), True),
     "two_row_header_written_out.csv": (TWO_ROW_HEADER_WRITTEN_OUT.encode("gb18030"), True),
+    "group_row_over_header.csv": (GROUP_ROW.encode("utf-8"), True),
     "messy.csv": (MESSY.encode("utf-8"), True),
     "messy_bom.csv": (b"\xef\xbb\xbf" + MESSY.encode("utf-8"), True),
     "messy_gbk.csv": (MESSY.encode("gb18030"), True),

@@ -316,6 +316,52 @@ def test_a_csv_saved_from_a_sheet_with_a_two_row_header(settings):
     ]
 
 
+def _header_of_groups(ws, cells: list[tuple[str, list[str]]]) -> None:
+    """A header on rows 2 and 3: each cell of row 2 merged across the names it has below it, or
+    down over both rows when it has none."""
+    col = 1
+    for top, names in cells:
+        ws.cell(2, col, top)
+        if names:
+            ws.merge_cells(
+                start_row=2, start_column=col, end_row=2, end_column=col + len(names) - 1
+            )
+            for name in names:
+                ws.cell(3, col, name)
+                col += 1
+        else:
+            ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+            col += 1
+
+
+def test_a_row_of_groups_over_the_header_is_header_not_data(settings, tmp_path):
+    """案件信息 and 处理情况 merged over the columns they group: the header is the row below
+    them, and the row of groups, like a title, is no row of the ledger."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws["A1"] = "案件台账"
+    ws.merge_cells("A1:G1")
+    _header_of_groups(
+        ws,
+        [
+            ("案件信息", ["案件编号", "单位", "发现日期", "事项编码"]),
+            ("处理情况", ["处理方式", "处理结果", "结案日期"]),
+        ],
+    )
+    ws.append(["C001", "XHY", "2011-08-15", "SR01", "劝导教育", "已整改", "2011-08-16"])
+    ws.append(["C002", "XHY", "2011-08-16", "SR01", "现场纠正", "已整改", None])
+    path = tmp_path / "groups_over_header.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("案件", "cases", "read", 3, 2, 2, 0, 0)]
+    assert loaded(settings, "cases", "case_id", "action", "outcome", "closed_date") == [
+        (4, "C001", "劝导教育", "已整改", "2011-08-16"),
+        (5, "C002", "现场纠正", "已整改", None),
+    ]
+    assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
+
+
 def test_every_ledger_sheet_of_a_workbook_is_read(settings, tmp_path):
     wb = openpyxl.Workbook()
     aug = wb.active
