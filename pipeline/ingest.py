@@ -19,6 +19,7 @@ import duckdb
 from . import validate
 from .contract import (
     LEDGERS,
+    Column,
     Ledger,
     header_index,
     is_personal_header,
@@ -199,6 +200,21 @@ def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
     return (best[1], best[2]) if best else None
 
 
+def _runs(header: list[str | None]) -> list[range]:
+    """The columns each header cell stands over: its own and the cells right of it that are empty
+    or repeat it (a merged cell, its text in its first cell or written out in every cell)."""
+    runs: list[range] = []
+    for pos, cell in enumerate(header):
+        if cell is None or (
+            runs and normalise_header(cell) == normalise_header(header[runs[-1].start])
+        ):
+            if runs:
+                runs[-1] = range(runs[-1].start, pos + 1)
+            continue
+        runs.append(range(pos, pos + 1))
+    return runs
+
+
 def sub_header(sheet: Sheet, ledger: Ledger, header_at: int) -> list[str | None] | None:
     """The row under the header when it is the header's second row, else None.
 
@@ -207,41 +223,57 @@ def sub_header(sheet: Sheet, ledger: Ledger, header_at: int) -> list[str | None]
     then holds header names only. Under a contract header it holds nothing or that column's
     name again; under a group (a header the contract does not know, or the empty cells a
     merged one leaves to its right) a contract header, a header naming personal data, or the
-    group's name again (a merged cell written out in every cell it covers). A data row holds
-    a value under some contract header (its unit, its date), which is none of these: even a
-    row lacking its ID is read, and quarantined for it. Cells beside the table (under no
-    header, right of a contract header) make the row no header either.
+    group's name again (a merged cell written out in every cell it covers). A contract header
+    merged across columns (当事人 over 姓名, 身份证号 and 联系电话) groups them too: under it
+    stand contract headers and, under a column of personal data, headers naming personal
+    data. A data row holds a value under some contract header (its unit, its
+    date), which is none of these: even a row lacking its ID is read, and quarantined for it.
+    Cells beside the table (under no header, right of a contract header) make the row no
+    header either.
     """
     below_at = header_at + 1
     if below_at >= len(sheet.rows) or not any(sheet.rows[below_at]):
         return None
     index = header_index(ledger)
     header, below = sheet.rows[header_at], sheet.rows[below_at]
-    group = None
-    for pos, cell in enumerate(below):
-        above = header[pos] if pos < len(header) else None
-        if above is not None:
-            group = None if index.get(normalise_header(above)) else above
-        if cell is None:
-            continue
-        named = index.get(normalise_header(cell))
-        if above is not None and group is None:
-            if named is not index[normalise_header(above)]:
+    width = max(len(header), len(below))
+    header = header + [None] * (width - len(header))
+    padded = below + [None] * (width - len(below))
+    runs = _runs(header)
+    if any(padded[: runs[0].start]):
+        return None
+    for run in runs:
+        top = header[run.start]
+        column = index.get(normalise_header(top))
+        cells = [(pos, padded[pos]) for pos in run if padded[pos] is not None]
+        across = any(pos != run.start for pos, _ in cells)
+        for _, cell in cells:
+            named = index.get(normalise_header(cell))
+            if column is None:
+                fits = (
+                    named is not None
+                    or is_personal_header(cell)
+                    or normalise_header(cell) == normalise_header(top)
+                )
+            elif across:
+                fits = named is not None or (column.personal and is_personal_header(cell))
+            else:
+                fits = named is column
+            if not fits:
                 return None
-        elif group is None or not (
-            named is not None
-            or is_personal_header(cell)
-            or normalise_header(cell) == normalise_header(group)
-        ):
-            return None
     return below
 
 
-def header_rows(sheet: Sheet, ledger: Ledger, header_at: int) -> tuple[list[str | None], int]:
+def header_rows(
+    sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
+) -> tuple[list[str | None], int]:
     """The header's cells and the index of its last row: its one row, or two joined.
 
     Of two rows (see sub_header), a column's header is the lower row's cell where it has one
-    (当事人 under 当事人信息), else the upper row's (案件编号, merged down over both).
+    (当事人 under 当事人信息), else the upper row's (案件编号, merged down over both). A contract
+    header merged across columns whose lower cells name other columns is the one column under
+    it whose lower cell names no contract column (当事人 over 姓名, 身份证号 and 联系电话 is read
+    from 姓名); where more than one could be it, which is not guessed.
     """
     header = sheet.rows[header_at]
     below = sub_header(sheet, ledger, header_at)
@@ -250,7 +282,50 @@ def header_rows(sheet: Sheet, ledger: Ledger, header_at: int) -> tuple[list[str 
     width = max(len(header), len(below))
     header = header + [None] * (width - len(header))
     below = below + [None] * (width - len(below))
-    return [low if low is not None else top for top, low in zip(header, below)], header_at + 1
+    joined = [low if low is not None else top for top, low in zip(header, below)]
+    index = header_index(ledger)
+    for run in _runs(header):
+        column = index.get(normalise_header(header[run.start]))
+        if column is None or any(index.get(normalise_header(joined[p])) is column for p in run):
+            continue
+        unnamed = [
+            p for p in run if below[p] is not None and normalise_header(below[p]) not in index
+        ]
+        if len(unnamed) > 1:
+            raise _group_unclear(sheet, header_at, file_name, column, run, below, unnamed)
+        if unnamed:
+            joined[unnamed[0]] = header[run.start]
+    return joined, header_at + 1
+
+
+def _group_unclear(
+    sheet: Sheet,
+    header_at: int,
+    file_name: str,
+    column: Column,
+    run: range,
+    below: list[str | None],
+    unnamed: list[int],
+) -> LedgerError:
+    """The error for a contract header over several columns any of which could be it."""
+    used = [p for p in run if below[p] is not None or p == run.start]
+    first, last = column_letter(used[0]), column_letter(used[-1])
+    top, low = sheet.row_numbers[header_at], sheet.row_numbers[header_at + 1]
+    zh = "、".join(f"{below[p]}（{column_letter(p)} 列）" for p in unnamed)
+    en = ", ".join(f"{below[p]} (column {column_letter(p)})" for p in unnamed)
+    return LedgerError(
+        f"{_where(sheet, file_name)}: 第 {top} 行的表头“{column.header}”跨 {first}–{last} 列，"
+        f"第 {low} 行其下有不止一列可能是它：{zh} / the header {column.header} ({column.name}) "
+        f"on row {top} spans columns {first} to {last}, and more than one column under it on "
+        f"row {low} could be it: {en}",
+        hint=f"write {column.header} on row {low} over the column that holds it, in place of "
+        "the name there",
+    )
+
+
+def _where(sheet: Sheet, file_name: str) -> str:
+    """A sheet as messages name it: the file, and the sheet of a workbook."""
+    return f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
 
 
 def header_layout(
@@ -258,10 +333,10 @@ def header_layout(
 ) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Where each contract column sits in the header row, and the unknown columns (position, name)."""
     index = header_index(ledger)
-    header, _ = header_rows(sheet, ledger, header_at)
+    header, _ = header_rows(sheet, ledger, header_at, file_name)
     positions: dict[str, int] = {}
     extras: list[tuple[int, str]] = []
-    where = f"{file_name}" + (f" [{sheet.name}]" if sheet.name else "")
+    where = _where(sheet, file_name)
     for pos, cell in enumerate(header):
         col = index.get(normalise_header(cell))
         if col is not None and col.name in positions:
@@ -309,7 +384,7 @@ def sheet_frame(
     import pandas as pd
 
     positions, extras = header_layout(sheet, ledger, header_at, file_name)
-    header, last = header_rows(sheet, ledger, header_at)
+    header, last = header_rows(sheet, ledger, header_at, file_name)
     start = last + 1
     body = sheet.rows[start:]
     width = len(header)
@@ -569,7 +644,7 @@ class Ingestor:
         kept = kept_extras(extras)
         if len({name for _, name in kept}) < len(kept):
             return None
-        header, header_end = header_rows(head.sheet, ledger, header_at)
+        header, header_end = header_rows(head.sheet, ledger, header_at, path.name)
         width = len(header)
         if any(cell is None for cell in header):
             # A column without a header: read in Python, which reports what stands under it.

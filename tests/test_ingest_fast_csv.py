@@ -49,6 +49,13 @@ TWO_ROW_HEADER = MESSY.replace(
 TWO_ROW_HEADER_WRITTEN_OUT = TWO_ROW_HEADER.replace(
     "当事人信息,,", "当事人信息,当事人信息,当事人信息"
 )
+# A column's header merged over the columns of its details: 当事人 over 姓名, 身份证号, 联系电话.
+GROUP_NAMED_AS_A_COLUMN = TWO_ROW_HEADER.replace("当事人信息,,", "当事人,,").replace(
+    ",当事人,身份证号,联系电话,", ",姓名,身份证号,联系电话,"
+)
+GROUP_NAMED_AS_A_COLUMN_WRITTEN_OUT = GROUP_NAMED_AS_A_COLUMN.replace(
+    "当事人,,", "当事人,当事人,当事人"
+)
 # A row of groups merged over the header, none of them a column: Excel writes each group's text
 # in its first column.
 GROUP_ROW = MESSY.replace(
@@ -59,6 +66,11 @@ CASES = {
     "two_row_header.csv": (TWO_ROW_HEADER.encode("utf-8"), True),
     "two_row_header_written_out.csv": (TWO_ROW_HEADER_WRITTEN_OUT.encode("gb18030"), True),
     "group_row_over_header.csv": (GROUP_ROW.encode("utf-8"), True),
+    "group_named_as_a_column.csv": (GROUP_NAMED_AS_A_COLUMN.encode("utf-8"), True),
+    "group_named_as_a_column_written_out.csv": (
+        GROUP_NAMED_AS_A_COLUMN_WRITTEN_OUT.encode("gb18030"),
+        True,
+    ),
     "messy.csv": (MESSY.encode("utf-8"), True),
     "messy_bom.csv": (b"\xef\xbb\xbf" + MESSY.encode("utf-8"), True),
     "messy_gbk.csv": (MESSY.encode("gb18030"), True),

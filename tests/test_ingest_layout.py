@@ -306,6 +306,25 @@ def test_only_a_row_of_header_names_is_taken_for_the_header_s_second_row(below, 
     assert (sub_header(sheet, CASES, 0) is not None) is joined
 
 
+@pytest.mark.parametrize(
+    "below, joined",
+    [
+        ([None, None, None, None, "姓名", "身份证号", "联系电话"], True),
+        ([None, None, None, None, "当事人", "证件号码", "电话"], True),
+        # 当事人 merged down over its column, the two beside it named on the lower row only
+        ([None, None, None, None, None, "身份证号", "联系电话"], True),
+        # values, and a name beside the table (right of 处理方式), are no header
+        ([None, None, None, None, "张三", "11010519491231002X"], False),
+        ([None, None, None, None, "姓名", "张三"], False),
+        ([None, None, None, None, "姓名", "身份证号", "联系电话", None, "联系人：张三"], False),
+    ],
+)
+def test_under_a_column_header_merged_across_only_header_names_join_it(below, joined):
+    header = ["案件编号", "单位", "发现日期", "事项编码", "当事人", None, None, "处理方式", None]
+    sheet = Sheet("", [header, below], [1, 2])
+    assert (sub_header(sheet, CASES, 0) is not None) is joined
+
+
 def test_a_csv_saved_from_a_sheet_with_a_two_row_header(settings):
     path = fixture("cases", "valid", "two_row_header_merged_party.csv")
     report = run(settings, path).files[0]
@@ -314,6 +333,75 @@ def test_a_csv_saved_from_a_sheet_with_a_two_row_header(settings):
         (4, "Q001", "张某"),
         (5, "Q002", "李某"),
     ]
+
+
+def test_a_column_header_merged_over_columns_names_the_one_the_contract_does_not(
+    settings, tmp_path
+):
+    """当事人 merged over 姓名, 身份证号 and 联系电话: 姓名, the one column under it that names
+    no contract column, is 当事人; the row beneath is header, not data, and the ID number under
+    it is read."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws["A1"] = "西花园路街道案件台账（2011年）"
+    ws.merge_cells("A1:H1")
+    _two_row_header(ws, {"当事人": ["姓名", "身份证号", "联系电话"]}, ["处理方式"])
+    ws.append(["C001", "XHY", "2011-08-15", "SR01", "张三", "11010519491231002X", "13912345678"])
+    ws.append(["C002", "XHY", "2011-08-16", "SR01", "李四", None, None, "劝导教育"])
+    path = tmp_path / "party_merged_over_its_details.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("案件", "cases", "read", 2, 2, 2, 0, 0)]
+    assert loaded(settings, "cases", "case_id", "party_name_masked", "action") == [
+        (4, "C001", "张某", None),
+        (5, "C002", "李某", "劝导教育"),
+    ]
+    ((hashed,),) = [
+        tuple(r.values())
+        for r in query(settings, "select party_id_hash from raw.cases where case_id = 'C001'")
+    ]
+    assert re.fullmatch("[0-9a-f]{64}", hashed)
+    assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
+    stored = json.dumps(
+        [query(settings, f"select * from raw.{t}") for t in ("cases", "quarantine", "sheets")],
+        ensure_ascii=False,
+        default=str,
+    )
+    assert leaks(stored, ("张三", "李四", "11010519491231002X", "13912345678")) == []
+
+
+def test_a_column_header_merged_over_two_columns_it_could_be_is_an_error(settings, tmp_path):
+    """当事人 over 姓名 and 住址, neither a contract column: which holds the party is not guessed."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws["A1"] = "案件台账"
+    _two_row_header(ws, {"当事人": ["姓名", "身份证号", "联系电话", "住址"]}, ["处理方式"])
+    ws.append(["C001", "XHY", "2011-08-15", "SR01", "张三", None, None, "西花园路1号"])
+    path = tmp_path / "party_over_name_and_address.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert report.status == "failed"
+    assert report.error == (
+        "party_over_name_and_address.xlsx [案件]: 第 2 行的表头“当事人”跨 E–H 列，第 3 行其下"
+        "有不止一列可能是它：姓名（E 列）、住址（H 列） / the header 当事人 (party_name) on row 2 "
+        "spans columns E to H, and more than one column under it on row 3 could be it: "
+        "姓名 (column E), 住址 (column H)"
+    )
+    assert report.hint == (
+        "write 当事人 on row 3 over the column that holds it, in place of the name there"
+    )
+    assert query(settings, "select count(*) as n from raw.cases") == [{"n": 0}]
+
+
+def test_a_csv_saved_from_a_sheet_with_a_column_header_merged_over_columns(settings):
+    path = fixture("cases", "valid", "column_header_merged_over_columns.csv")
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("", "cases", "read", 2, 2, 2, 0, 0)]
+    rows = loaded(settings, "cases", "case_id", "party_name_masked", "party_id_hash")
+    assert [r[:3] for r in rows] == [(4, "G001", "张某"), (5, "G002", "李某")]
+    assert re.fullmatch("[0-9a-f]{64}", rows[0][3]) and rows[1][3] is None
 
 
 def _header_of_groups(ws, cells: list[tuple[str, list[str]]]) -> None:
