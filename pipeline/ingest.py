@@ -179,12 +179,47 @@ def _one_file_per_name(found: list[Path]) -> list[Path]:
 
 
 def locate_header(sheet: Sheet) -> tuple[Ledger | None, int]:
-    """The ledger whose header is on one of the sheet's first rows, and that row's index."""
+    """The ledger whose header is on one of the sheet's first rows, and that row's index (its
+    first row, when a row of groups above it names some of its columns: see group_row)."""
     for index, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
         ledger, _ = match_headers(row)
+        if ledger is None and (joined := group_row(sheet, index)) is not None:
+            ledger, _ = match_headers(joined)
         if ledger is not None:
             return ledger, index
     return None, -1
+
+
+def group_row(sheet: Sheet, index: int) -> list[str | None] | None:
+    """Rows `index` and `index + 1` joined, when the first is a row of groups over a header and
+    names columns the header's row leaves empty; else None.
+
+    Clerks' templates merge groups (案件信息, 处理情况) across the header's columns on the row
+    above it, and some headers (序号, or 案件编号) down over both rows, which leaves their cells
+    on the lower row empty. Each cell of such a row stands over one column the row below
+    leaves empty (a header merged down, which names it), or over columns the first of which
+    the row below names (a group; the lower row's own groups leave cells right of their
+    names empty). A title or a note above the header, over a column the row below leaves
+    empty and more, is neither: a row holding one is not joined.
+    """
+    if index + 1 >= len(sheet.rows):
+        return None
+    upper, lower = sheet.rows[index], sheet.rows[index + 1]
+    width = 1 + max(
+        (pos for row in (upper, lower) for pos, cell in enumerate(row) if cell is not None),
+        default=-1,
+    )
+    upper = (upper + [None] * width)[:width]
+    lower = (lower + [None] * width)[:width]
+    names = False
+    for run in _runs(upper):
+        if lower[run.start] is None:
+            if len(run) > 1:
+                return None
+            names = True
+    if not names:
+        return None
+    return [low if low is not None else top for top, low in zip(upper, lower)]
 
 
 def near_header(sheet: Sheet) -> tuple[Ledger, int] | None:
@@ -215,8 +250,13 @@ def _runs(header: list[str | None]) -> list[range]:
     return runs
 
 
-def sub_header(sheet: Sheet, ledger: Ledger, header_at: int) -> list[str | None] | None:
+def sub_header(
+    sheet: Sheet, ledger: Ledger, header_at: int, header: list[str | None] | None = None
+) -> list[str | None] | None:
     """The row under the header when it is the header's second row, else None.
+
+    `header` is the header's cells when they are not its row's alone (joined with a row of
+    groups above it, see group_row).
 
     Clerks' templates group columns under a merged cell (当事人信息 over 当事人, 身份证号 and
     联系电话 on the row below), every other header merged down over both rows. The row below
@@ -235,7 +275,8 @@ def sub_header(sheet: Sheet, ledger: Ledger, header_at: int) -> list[str | None]
     if below_at >= len(sheet.rows) or not any(sheet.rows[below_at]):
         return None
     index = header_index(ledger)
-    header, below = sheet.rows[header_at], sheet.rows[below_at]
+    header = sheet.rows[header_at] if header is None else header
+    below = sheet.rows[below_at]
     width = max(len(header), len(below))
     header = header + [None] * (width - len(header))
     padded = below + [None] * (width - len(below))
@@ -267,18 +308,25 @@ def sub_header(sheet: Sheet, ledger: Ledger, header_at: int) -> list[str | None]
 def header_rows(
     sheet: Sheet, ledger: Ledger, header_at: int, file_name: str
 ) -> tuple[list[str | None], int]:
-    """The header's cells and the index of its last row: its one row, or two joined.
+    """The header's cells and the index of its last row: its one row, or two or three joined.
 
-    Of two rows (see sub_header), a column's header is the lower row's cell where it has one
+    Of a row of groups and the header under it (see group_row), a column's header is the
+    header's cell, else the cell above it (序号, merged down over both rows). Of a header and
+    its second row (see sub_header), a column's header is the lower row's cell where it has one
     (当事人 under 当事人信息), else the upper row's (案件编号, merged down over both). A contract
     header merged across columns whose lower cells name other columns is the one column under
     it whose lower cell names no contract column (当事人 over 姓名, 身份证号 and 联系电话 is read
     from 姓名); where more than one could be it, which is not guessed.
     """
-    header = sheet.rows[header_at]
-    below = sub_header(sheet, ledger, header_at)
+    header, last = sheet.rows[header_at], header_at
+    if match_headers(header)[0] is None:
+        # Located as a row of groups joined with the header below it.
+        joined = group_row(sheet, header_at)
+        if joined is not None and match_headers(joined)[0] is ledger:
+            header, last = joined, header_at + 1
+    below = sub_header(sheet, ledger, last, header)
     if below is None:
-        return header, header_at
+        return header, last
     width = max(len(header), len(below))
     header = header + [None] * (width - len(header))
     below = below + [None] * (width - len(below))
@@ -292,10 +340,10 @@ def header_rows(
             p for p in run if below[p] is not None and normalise_header(below[p]) not in index
         ]
         if len(unnamed) > 1:
-            raise _group_unclear(sheet, header_at, file_name, column, run, below, unnamed)
+            raise _group_unclear(sheet, last, file_name, column, run, below, unnamed)
         if unnamed:
             joined[unnamed[0]] = header[run.start]
-    return joined, header_at + 1
+    return joined, last + 1
 
 
 def _group_unclear(
@@ -635,8 +683,9 @@ class Ingestor:
         header (no cell spans lines, no blank line, which DuckDB skips) and no row wider than
         the header. Otherwise None, and the file is read in Python.
         """
-        # One record more than the header is looked for in: a header's second row (sub_header).
-        head = csv_head(data, path, HEADER_SCAN_ROWS + 1)
+        # Two records more than the header is looked for in: the header under a row of groups
+        # (group_row) and its second row (sub_header).
+        head = csv_head(data, path, HEADER_SCAN_ROWS + 2)
         ledger, header_at = locate_header(head.sheet)
         if ledger is None:
             return None

@@ -34,6 +34,8 @@ EXPECTED_COUNTS = {
     "cases/valid/english_and_variant_headers.csv": (2, 2, 0, 0),
     "cases/valid/gbk_encoded.csv": (1, 1, 0, 0),
     "cases/valid/grid_code_and_name.csv": (4, 4, 0, 0),
+    "cases/valid/group_row_over_header.csv": (2, 2, 0, 0),
+    "cases/valid/group_row_over_two_row_header.csv": (2, 2, 0, 0),
     "cases/valid/id_15_digit.csv": (1, 1, 0, 0),
     "cases/valid/personal_data.csv": (2, 2, 0, 0),
     "cases/valid/repeat_party_other_file.csv": (2, 2, 0, 0),

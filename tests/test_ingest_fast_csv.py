@@ -61,11 +61,17 @@ GROUP_NAMED_AS_A_COLUMN_WRITTEN_OUT = GROUP_NAMED_AS_A_COLUMN.replace(
 GROUP_ROW = MESSY.replace(
     f"{HEADER},", "案件信息,,,,,,,当事人信息,,,处理情况,,,,,,,\n" + f"{HEADER},"
 )
+# The same with 备注2 and 户主姓名 merged down beside the groups: their names are on the upper row.
+GROUP_ROW_NAMING_COLUMNS = MESSY.replace(
+    f"{HEADER},备注2,户主姓名",
+    "案件信息,,,,,,,当事人信息,,,处理情况,,,,,,备注2,户主姓名\n" + f"{HEADER},,",
+)
 
 CASES = {
     "two_row_header.csv": (TWO_ROW_HEADER.encode("utf-8"), True),
     "two_row_header_written_out.csv": (TWO_ROW_HEADER_WRITTEN_OUT.encode("gb18030"), True),
     "group_row_over_header.csv": (GROUP_ROW.encode("utf-8"), True),
+    "group_row_naming_columns.csv": (GROUP_ROW_NAMING_COLUMNS.encode("gb18030"), True),
     "group_named_as_a_column.csv": (GROUP_NAMED_AS_A_COLUMN.encode("utf-8"), True),
     "group_named_as_a_column_written_out.csv": (
         GROUP_NAMED_AS_A_COLUMN_WRITTEN_OUT.encode("gb18030"),

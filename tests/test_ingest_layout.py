@@ -15,7 +15,7 @@ from helpers_ingest import fixture, loaded, make_settings, quarantine_reasons, q
 from helpers_privacy import leaks
 
 from pipeline.contract import CASES, PATROLS
-from pipeline.ingest import sub_header
+from pipeline.ingest import group_row, sub_header
 from pipeline.quality import quality
 from pipeline.readers import Sheet
 
@@ -448,6 +448,113 @@ def test_a_row_of_groups_over_the_header_is_header_not_data(settings, tmp_path):
         (5, "C002", "现场纠正", "已整改", None),
     ]
     assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
+
+
+def test_a_row_of_groups_names_the_columns_merged_down_beside_them(settings, tmp_path):
+    """序号 merged down beside 案件信息 and 处理情况: the header's own row leaves its cell empty,
+    and it is read from the row of groups, an unknown column kept like any other."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws["A1"] = "案件台账"
+    ws.merge_cells("A1:H1")
+    _header_of_groups(
+        ws,
+        [
+            ("序号", []),
+            ("案件信息", ["案件编号", "单位", "发现日期", "事项编码"]),
+            ("处理情况", ["处理方式", "处理结果", "结案日期"]),
+        ],
+    )
+    ws.append([1, "C001", "XHY", "2011-08-15", "SR01", "劝导教育", "已整改", "2011-08-16"])
+    ws.append([2, "C002", "XHY", "2011-08-16", "SR01", "现场纠正", "已整改", None])
+    path = tmp_path / "number_merged_down_beside_groups.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("案件", "cases", "read", 2, 2, 2, 0, 0)]
+    assert report.sheets[0].unknown_columns == ["序号"]
+    assert loaded(settings, "cases", "case_id", "action", "closed_date", "extra_columns") == [
+        (4, "C001", "劝导教育", "2011-08-16", '{"序号": "1"}'),
+        (5, "C002", "现场纠正", None, '{"序号": "2"}'),
+    ]
+
+
+def test_an_id_column_merged_down_beside_groups_completes_the_header(settings, tmp_path):
+    """案件编号 merged down beside the groups over the other columns: neither row alone is a
+    header (the upper lacks the other columns, the lower its ID), the two joined are."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws["A1"] = "案件台账"
+    ws.merge_cells("A1:G1")
+    _header_of_groups(
+        ws,
+        [
+            ("案件编号", []),
+            ("案件信息", ["单位", "发现日期", "事项编码"]),
+            ("当事人信息", ["当事人", "身份证号"]),
+            ("处理方式", []),
+        ],
+    )
+    ws.append(["C001", "XHY", "2011-08-15", "SR01", "张三", "11010519491231002X", "劝导教育"])
+    path = tmp_path / "id_merged_down_beside_groups.xlsx"
+    wb.save(path)
+    report = run(settings, path).files[0]
+    assert report.status == "loaded", report.error
+    assert _counts(report) == [("案件", "cases", "read", 2, 1, 1, 0, 0)]
+    assert loaded(settings, "cases", "case_id", "unit_code", "party_name_masked", "action") == [
+        (4, "C001", "XHY", "张某", "劝导教育")
+    ]
+    assert report.sheets[0].unknown_columns == []
+
+
+def test_a_csv_saved_from_a_sheet_with_a_row_of_groups_over_its_header(settings):
+    path = fixture("cases", "valid", "group_row_over_header.csv")
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("", "cases", "read", 2, 2, 2, 0, 0)]
+    assert report.sheets[0].unknown_columns == ["序号"]
+    assert loaded(settings, "cases", "case_id", "action", "extra_columns") == [
+        (4, "K001", "劝导教育", '{"序号": "1"}'),
+        (5, "K002", "现场纠正", '{"序号": "2"}'),
+    ]
+
+
+def test_a_row_of_groups_over_a_header_of_two_rows(settings):
+    """序号 and 处理方式 merged down over the rows of groups and of columns, 当事人信息 over the
+    party's columns on a third row: all three rows are the header."""
+    path = fixture("cases", "valid", "group_row_over_two_row_header.csv")
+    report = run(settings, path).files[0]
+    assert _counts(report) == [("", "cases", "read", 1, 2, 2, 0, 0)]
+    assert report.sheets[0].unknown_columns == ["序号"]
+    rows = loaded(settings, "cases", "case_id", "party_name_masked", "action", "extra_columns")
+    assert rows == [
+        (4, "T001", "张某", "劝导教育", '{"序号": "1"}'),
+        (5, "T002", "李某", "现场纠正", '{"序号": "2"}'),
+    ]
+
+
+@pytest.mark.parametrize(
+    "upper, lower, joined",
+    [
+        (["序号", "案件信息", None], [None, "案件编号", "单位"], ["序号", "案件编号", "单位"]),
+        # a title, or a note, over a header whose first column has no name: not joined
+        (["案件台账", None, None], [None, "案件编号", "单位"], None),
+        (["填报单位：XHY", None, "2011年8月"], [None, "案件编号", "单位"], None),
+        # a cell over two columns the row below leaves empty: not joined
+        (["序号", None, "案件信息", None], [None, None, "案件编号", "单位"], None),
+        # the lower row's own group (当事人信息) leaves cells empty under the upper row's
+        (
+            ["序号", "案件信息", "当事人情况", None, "处理方式"],
+            [None, "案件编号", "当事人信息", None, None],
+            ["序号", "案件编号", "当事人信息", None, "处理方式"],
+        ),
+        # a row of groups naming no column adds nothing to the header below it
+        (["案件信息", None, "处理情况"], ["案件编号", "单位", "处理方式"], None),
+    ],
+)
+def test_a_row_of_groups_joins_the_header_only_to_name_columns_merged_down(upper, lower, joined):
+    sheet = Sheet("", [upper, lower], [1, 2])
+    assert group_row(sheet, 0) == joined
 
 
 def test_every_ledger_sheet_of_a_workbook_is_read(settings, tmp_path):
