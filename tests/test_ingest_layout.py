@@ -187,25 +187,48 @@ def test_title_merged_over_two_rows_and_a_note_above_the_header(settings, tmp_pa
     ]
 
 
+def _header_of_groups(ws, cells: list[tuple[str, list[str]]]) -> None:
+    """A header on rows 2 and 3: each cell of row 2 merged across the names it has below it, or
+    down over both rows when it has none."""
+    col = 1
+    for top, names in cells:
+        ws.cell(2, col, top)
+        if names:
+            ws.merge_cells(
+                start_row=2, start_column=col, end_row=2, end_column=col + len(names) - 1
+            )
+            for name in names:
+                ws.cell(3, col, name)
+                col += 1
+        else:
+            ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+            col += 1
+
+
 def _two_row_header(ws, groups: dict[str, list[str]], tail: list[str]) -> None:
     """A header as clerks' templates lay it out: each of `groups` merged over the names below
     it, every other header merged down over both rows."""
     singles = ["案件编号", "单位", "发现日期", "事项编码"]
-    col = 1
-    for header in singles:
-        ws.cell(2, col, header)
-        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
-        col += 1
-    for parent, names in groups.items():
-        ws.cell(2, col, parent)
-        ws.merge_cells(start_row=2, start_column=col, end_row=2, end_column=col + len(names) - 1)
-        for name in names:
-            ws.cell(3, col, name)
-            col += 1
-    for header in tail:
-        ws.cell(2, col, header)
-        ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
-        col += 1
+    _header_of_groups(
+        ws, [(h, []) for h in singles] + list(groups.items()) + [(h, []) for h in tail]
+    )
+
+
+def _assert_party_hashed_and_not_stored(settings) -> None:
+    """C001's ID number read and hashed; every column has its header (nothing reported as a
+    column without one, or unknown); no name, ID or phone number of the two parties stored."""
+    ((hashed,),) = [
+        tuple(r.values())
+        for r in query(settings, "select party_id_hash from raw.cases where case_id = 'C001'")
+    ]
+    assert re.fullmatch("[0-9a-f]{64}", hashed)
+    assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
+    stored = json.dumps(
+        [query(settings, f"select * from raw.{t}") for t in ("cases", "quarantine", "sheets")],
+        ensure_ascii=False,
+        default=str,
+    )
+    assert leaks(stored, ("张三", "李四", "11010519491231002X", "13912345678")) == []
 
 
 def test_a_second_header_row_under_a_merged_header_joins_the_header(settings, tmp_path):
@@ -228,19 +251,7 @@ def test_a_second_header_row_under_a_merged_header_joins_the_header(settings, tm
         ("C001", "张某", None),
         ("C002", "李某", "劝导教育"),
     ]
-    ((hashed,),) = [
-        tuple(r.values())
-        for r in query(settings, "select party_id_hash from raw.cases where case_id = 'C001'")
-    ]
-    assert re.fullmatch("[0-9a-f]{64}", hashed)
-    # Every column has its header: nothing is reported as a column without one, or unknown.
-    assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
-    stored = json.dumps(
-        [query(settings, f"select * from raw.{t}") for t in ("cases", "quarantine", "sheets")],
-        ensure_ascii=False,
-        default=str,
-    )
-    assert leaks(stored, ("张三", "李四", "11010519491231002X", "13912345678")) == []
+    _assert_party_hashed_and_not_stored(settings)
 
 
 def test_names_of_personal_data_under_a_merged_header_are_not_stored(settings, tmp_path):
@@ -357,18 +368,7 @@ def test_a_column_header_merged_over_columns_names_the_one_the_contract_does_not
         (4, "C001", "张某", None),
         (5, "C002", "李某", "劝导教育"),
     ]
-    ((hashed,),) = [
-        tuple(r.values())
-        for r in query(settings, "select party_id_hash from raw.cases where case_id = 'C001'")
-    ]
-    assert re.fullmatch("[0-9a-f]{64}", hashed)
-    assert query(settings, "select unknown_columns from raw.sheets") == [{"unknown_columns": "[]"}]
-    stored = json.dumps(
-        [query(settings, f"select * from raw.{t}") for t in ("cases", "quarantine", "sheets")],
-        ensure_ascii=False,
-        default=str,
-    )
-    assert leaks(stored, ("张三", "李四", "11010519491231002X", "13912345678")) == []
+    _assert_party_hashed_and_not_stored(settings)
 
 
 def test_a_column_header_merged_over_two_columns_it_could_be_is_an_error(settings, tmp_path):
@@ -402,24 +402,6 @@ def test_a_csv_saved_from_a_sheet_with_a_column_header_merged_over_columns(setti
     rows = loaded(settings, "cases", "case_id", "party_name_masked", "party_id_hash")
     assert [r[:3] for r in rows] == [(4, "G001", "张某"), (5, "G002", "李某")]
     assert re.fullmatch("[0-9a-f]{64}", rows[0][3]) and rows[1][3] is None
-
-
-def _header_of_groups(ws, cells: list[tuple[str, list[str]]]) -> None:
-    """A header on rows 2 and 3: each cell of row 2 merged across the names it has below it, or
-    down over both rows when it has none."""
-    col = 1
-    for top, names in cells:
-        ws.cell(2, col, top)
-        if names:
-            ws.merge_cells(
-                start_row=2, start_column=col, end_row=2, end_column=col + len(names) - 1
-            )
-            for name in names:
-                ws.cell(3, col, name)
-                col += 1
-        else:
-            ws.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
-            col += 1
 
 
 def test_a_row_of_groups_over_the_header_is_header_not_data(settings, tmp_path):
