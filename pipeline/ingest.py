@@ -219,6 +219,20 @@ def group_row(sheet: Sheet, index: int) -> list[str | None] | None:
             names = True
     if not names:
         return None
+    return _stacked(upper, lower)
+
+
+def _aligned(
+    upper: list[str | None], lower: list[str | None]
+) -> tuple[list[str | None], list[str | None]]:
+    """Two rows of a header padded with empty cells to the same width."""
+    width = max(len(upper), len(lower))
+    return upper + [None] * (width - len(upper)), lower + [None] * (width - len(lower))
+
+
+def _stacked(upper: list[str | None], lower: list[str | None]) -> list[str | None]:
+    """Two aligned rows of a header as one: each column's lower cell where it has one, else the
+    upper's (a header merged down over both rows)."""
     return [low if low is not None else top for top, low in zip(upper, lower)]
 
 
@@ -277,9 +291,7 @@ def sub_header(
     index = header_index(ledger)
     header = sheet.rows[header_at] if header is None else header
     below = sheet.rows[below_at]
-    width = max(len(header), len(below))
-    header = header + [None] * (width - len(header))
-    padded = below + [None] * (width - len(below))
+    header, padded = _aligned(header, below)
     runs = _runs(header)
     if any(padded[: runs[0].start]):
         return None
@@ -327,10 +339,8 @@ def header_rows(
     below = sub_header(sheet, ledger, last, header)
     if below is None:
         return header, last
-    width = max(len(header), len(below))
-    header = header + [None] * (width - len(header))
-    below = below + [None] * (width - len(below))
-    joined = [low if low is not None else top for top, low in zip(header, below)]
+    header, below = _aligned(header, below)
+    joined = _stacked(header, below)
     index = header_index(ledger)
     for run in _runs(header):
         column = index.get(normalise_header(header[run.start]))
