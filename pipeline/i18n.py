@@ -230,25 +230,18 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     # The caption names only what the chart draws: target lines
     # (report_charts.draws_target_lines) and hollow markers (report_charts.draws_hollow_markers).
-    "outputs_caption": ("自试点开始累计。", "Running totals since the pilot start."),
+    # Between the clauses of one sentence, and at its end.
+    "clause_separator": ("；", "; "),
+    "full_stop": ("。", "."),
+    # The outputs caption's clauses (report.outputs_page joins those that apply).
+    "outputs_caption": ("自试点开始累计", "Running totals since the pilot start"),
     "outputs_caption_targets": (
-        "自试点开始累计；虚线为目标（data/reference/targets.csv）。",
-        "Running totals since the pilot start; dashed lines are targets (data/reference/targets.csv).",
+        "虚线为目标（data/reference/targets.csv）",
+        "dashed lines are targets (data/reference/targets.csv)",
     ),
     "outputs_caption_hollow": (
-        "自试点开始累计；空心点表示累计中含约数（余/约）。",
-        (
-            "Running totals since the pilot start; hollow markers mean the total includes "
-            "approximate quantities (余/约)."
-        ),
-    ),
-    "outputs_caption_targets_hollow": (
-        "自试点开始累计；虚线为目标（data/reference/targets.csv）；空心点表示累计中含约数（余/约）。",
-        (
-            "Running totals since the pilot start; dashed lines are targets "
-            "(data/reference/targets.csv); hollow markers mean the total includes approximate "
-            "quantities (余/约)."
-        ),
+        "空心点表示累计中含约数（余/约）",
+        "hollow markers mean the total includes approximate quantities (余/约)",
     ),
     "target": ("目标", "target"),
     "cumulative": ("累计", "Cumulative"),

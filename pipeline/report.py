@@ -278,23 +278,17 @@ def patrols_page(data: ReportData, lang: str) -> list[dict]:
     ]
 
 
-# The outputs caption by (draws a target line, draws a hollow marker).
-OUTPUTS_CAPTIONS = {
-    (True, True): "outputs_caption_targets_hollow",
-    (True, False): "outputs_caption_targets",
-    (False, True): "outputs_caption_hollow",
-    (False, False): "outputs_caption",
-}
-
-
 def outputs_page(data: ReportData, lang: str) -> list[dict]:
     t = lambda key: i18n.text(key, lang)
     outputs = charts.outputs_figure(data, lang)
     # The caption explains target lines and hollow markers only where the chart draws them.
-    caption = OUTPUTS_CAPTIONS[
-        charts.draws_target_lines(outputs), charts.draws_hollow_markers(outputs)
-    ]
-    return [_section(t("outputs_heading"), _charts([outputs], lang), t(caption))]
+    clauses = [t("outputs_caption")]
+    if charts.draws_target_lines(outputs):
+        clauses.append(t("outputs_caption_targets"))
+    if charts.draws_hollow_markers(outputs):
+        clauses.append(t("outputs_caption_hollow"))
+    caption = t("clause_separator").join(clauses) + t("full_stop")
+    return [_section(t("outputs_heading"), _charts([outputs], lang), caption)]
 
 
 def _reasons(text: str | None, lang: str) -> str:
@@ -459,7 +453,7 @@ def render_site(data: ReportData, lang: str) -> dict[str, str]:
             metric=i18n.metric_label(TOP_METRIC, lang),
         )
     if unit_scope:
-        scope += "；" + unit_scope if lang == "zh" else "; " + unit_scope
+        scope += i18n.text("clause_separator", lang) + unit_scope
     if one_unit:
         title = i18n.text("title_one", lang).format(unit=one_unit)
     elif data.bounded:
